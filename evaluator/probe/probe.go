@@ -299,13 +299,17 @@ type Result struct {
 
 // Evaluate fits the probe on train (see Fit) and scores it on test.
 func Evaluate(ctx context.Context, train, test Dataset, opts Options) (Result, error) {
-	// Validate test before the expensive fit.
+	// Validate both splits before the expensive fit.
+	tr, err := readSplit("train", train)
+	if err != nil {
+		return Result{}, fmt.Errorf("probe: %w", err)
+	}
 	ts, err := readSplit("test", test)
 	if err != nil {
 		return Result{}, fmt.Errorf("probe: %w", err)
 	}
-	if _, d := train.Features.Rows(); train.Features.Dims() >= 1 && d != ts.d {
-		return Result{}, fmt.Errorf("probe: test samples have %d features, train samples %d", ts.d, d)
+	if ts.d != tr.d {
+		return Result{}, fmt.Errorf("probe: test samples have %d features, train samples %d", ts.d, tr.d)
 	}
 	m, err := Fit(ctx, train, opts)
 	if err != nil {
@@ -317,7 +321,7 @@ func Evaluate(ctx context.Context, train, test Dataset, opts Options) (Result, e
 	}
 	r := Result{
 		Top1: acc.Top1, Top5: acc.TopK, K: acc.K, C: m.C, CV: m.CV,
-		Classes: len(m.Classes), NTrain: train.Features.Shape[0], NTest: ts.n,
+		Classes: len(m.Classes), NTrain: tr.n, NTest: ts.n,
 		Features: len(m.Mean), ConstantFeatures: m.Constant,
 		Iterations: m.Iterations, Converged: m.Converged, UnseenTest: acc.Unseen,
 	}
