@@ -118,4 +118,3 @@ func argmax(v []float64) int {
 	}
 	return best
 }
-
