@@ -37,8 +37,10 @@ func commands() *command {
 	return &command{
 		name:  "whiskerbench",
 		short: "benchmark and leaderboard for models of touch",
-		subs:  []*command{
-			// subcommands are registered here, sorted by name
+		subs: []*command{
+			adminCommand(),
+			migrateCommand(),
+			serveCommand(),
 		},
 	}
 }
@@ -87,14 +89,29 @@ func dispatch(ctx context.Context, c *command, path, args []string, e *env) erro
 	fs := flag.NewFlagSet(strings.Join(path, " "), flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	runFn := c.flags(fs, e)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printLeafHelp(e.stdout, c, path, fs)
-			return flag.ErrHelp
+	// Flags may come before, between or after positional arguments; "--"
+	// ends flag parsing.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				printLeafHelp(e.stdout, c, path, fs)
+				return flag.ErrHelp
+			}
+			return usagef("%s: %v (run '%s --help')", strings.Join(path, " "), err, strings.Join(path, " "))
 		}
-		return usagef("%s: %v (run '%s --help')", strings.Join(path, " "), err, strings.Join(path, " "))
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return runFn(ctx, fs.Args())
+	return runFn(ctx, positional)
 }
 
 func printGroupHelp(w io.Writer, c *command, path []string) {

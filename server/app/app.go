@@ -1,0 +1,127 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/whiskerbench/whiskerbench/server"
+	"github.com/whiskerbench/whiskerbench/submissions/accounts"
+	"github.com/whiskerbench/whiskerbench/submissions/store"
+)
+
+// Version is the build's version string, shown on pages and /healthz.
+const Version = "0.1.0-dev"
+
+// OpenStore opens and migrates the database the configuration names.
+func OpenStore(ctx context.Context, cfg Config, logger *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, store.Options{Database: cfg.Database, DataDir: cfg.DataDir, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+// App is a running whiskerbench service.
+type App struct {
+	cfg    Config
+	logger *slog.Logger
+	store  *store.Store
+	http   *http.Server
+	ln     net.Listener
+}
+
+// Start opens the database, migrates it, and starts listening. It returns
+// once the listener is bound; call Serve to answer requests.
+func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = cfg.Logger()
+	}
+	st, err := OpenStore(ctx, cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := server.New(server.Deps{
+		Accounts:     accounts.New(st.DB),
+		DB:           st,
+		Logger:       logger,
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Version:      Version,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("listen on %s (is another server running? choose another with --listen): %w", cfg.Listen, err)
+	}
+	a := &App{
+		cfg:    cfg,
+		logger: logger,
+		store:  st,
+		ln:     ln,
+		http: &http.Server{
+			Handler:           srv,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       2 * time.Minute,
+			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		},
+	}
+	return a, nil
+}
+
+// Addr is the bound listen address (useful with port 0).
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// URL is the base URL of the running server.
+func (a *App) URL() string { return "http://" + a.Addr() }
+
+// Store is the app's open database.
+func (a *App) Store() *store.Store { return a.store }
+
+// Serve answers requests until ctx ends, then stops accepting connections,
+// lets in-flight requests finish (up to the shutdown timeout) and closes the
+// database. It returns nil after a clean shutdown.
+func (a *App) Serve(ctx context.Context) error {
+	a.logger.Info("whiskerbench serving", "url", a.URL(), "data_dir", a.cfg.DataDir, "database", a.dialect())
+	errc := make(chan error, 1)
+	go func() { errc <- a.http.Serve(a.ln) }()
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+	case <-ctx.Done():
+		a.logger.Info("shutting down: finishing in-flight requests", "timeout", a.cfg.ShutdownTimeout)
+		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+		serveErr = a.http.Shutdown(sctx)
+		cancel()
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) && serveErr == nil {
+			serveErr = err
+		}
+	}
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	if err := a.store.Close(); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("close database: %w", err)
+	}
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	a.logger.Info("stopped cleanly")
+	return nil
+}
+
+func (a *App) dialect() string { return string(a.store.Dialect) }
