@@ -99,23 +99,27 @@ func (p *problem[T]) minimise(ctx context.Context, theta0 []float64, invC float6
 			axpy(alphaBuf[i]-beta, sMem[i], dir)
 		}
 
-		step, fNew, ok := p.lineSearch(th, dir, invC, stored == 0)
+		step, fNew, ok := p.lineSearch(th, dir, f, invC, stored == 0)
 		if !ok && stored > 0 {
 			// A poor quasi-Newton model: forget it and try steepest descent.
 			stored, head = 0, 0
 			for i := range dir {
 				dir[i] = -g[i]
 			}
-			step, fNew, ok = p.lineSearch(th, dir, invC, true)
+			step, fNew, ok = p.lineSearch(th, dir, f, invC, true)
 		}
 		if !ok {
 			res.stop = "line search found no decrease along the steepest-descent direction (working precision reached)"
 			break
 		}
-		// Accept: θ += step·dir, z += step·zp; residuals at the new point.
+		// Accept: θ += step·dir, z += step·zp, with the residuals at the
+		// new point (usually left by the line search's last trial).
+		if p.keptAlpha != step {
+			p.dataLoss(step, true, true)
+		}
 		axpy(step, dir, th)
 		axpy(step, p.zp, p.z)
-		p.dataLoss(0, false, true)
+		p.keptAlpha = 0
 		copy(gPrev, g)
 		p.gradient(th, invC, g)
 		res.iterations++
@@ -148,22 +152,28 @@ func (p *problem[T]) minimise(ctx context.Context, theta0 []float64, invC float6
 	return res, nil
 }
 
-// lineSearch finds a step along dir from th satisfying the strong Wolfe
-// conditions, trying step 1 first (1/‖dir‖ when fresh, as L-BFGS-B does on
+// lineSearch finds a step along dir from th (where f is f0 and rT holds
+// the residuals) satisfying the strong Wolfe conditions, trying step 1 first (1/‖dir‖ when fresh, as L-BFGS-B does on
 // its first iteration). It leaves the direction's margins in zp and returns
 // the step, f at that step and whether the search succeeded.
-func (p *problem[T]) lineSearch(th, dir []float64, invC float64, fresh bool) (float64, float64, bool) {
+func (p *problem[T]) lineSearch(th, dir []float64, f0, invC float64, fresh bool) (float64, float64, bool) {
 	nw := p.d * p.k
+	if p.keptAlpha != 0 {
+		// An earlier search along another direction left its trial
+		// residuals: restore those at the current point.
+		p.dataLoss(0, false, true)
+	}
 	p.margins(dir, p.zp)
 	w, pw := th[:nw], dir[:nw]
 	ww, wp, pp := dot(w, w), dot(w, pw), dot(pw, pw)
 	phi := func(a float64) (float64, float64) {
-		fd, dfd := p.dataLoss(a, true, false)
+		fd, dfd := p.dataLoss(a, true, true)
 		return fd + 0.5*invC*(ww+2*a*wp+a*a*pp), dfd + invC*(wp+a*pp)
 	}
-	// f and its slope at step 0 come from phi itself, not from the
+	// The slope at step 0 comes from the stored residuals and the
+	// direction's margins, as phi's slopes do, rather than from the
 	// gradient, so the search stays self-consistent on the float32 path.
-	f0, d0 := phi(0)
+	d0 := p.slope() + invC*wp
 	if !(d0 < 0) {
 		return 0, f0, false
 	}

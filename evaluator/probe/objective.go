@@ -37,6 +37,10 @@ type problem[T float] struct {
 	chunkF, chunkDF []float64 // per-chunk loss and directional derivative
 	chunkB          []float64 // per-chunk column sums of residuals (chunks×k)
 	scratch         [][]float64
+
+	// keptAlpha is the step along zp from z at which rT and chunkB hold
+	// the residuals (0: at z itself, whatever zp holds).
+	keptAlpha float64
 }
 
 func newProblem[T float](x, xt []T, n, d, k int, y []int32, workers int) *problem[T] {
@@ -48,7 +52,7 @@ func newProblem[T float](x, xt []T, n, d, k int, y []int32, workers int) *proble
 		wT: make([]T, d*kp), zT: make([]T, n*kp), rT: make([]T, n*kp), gwT: make([]T, d*kp),
 		z: make([]float64, n*k), zp: make([]float64, n*k),
 		chunkF: make([]float64, chunks), chunkDF: make([]float64, chunks), chunkB: make([]float64, chunks*k),
-		scratch: make([][]float64, workers),
+		scratch: make([][]float64, workers), keptAlpha: math.NaN(),
 	}
 	for w := range p.scratch {
 		p.scratch[w] = make([]float64, k)
@@ -107,6 +111,12 @@ func (p *problem[T]) forChunks(f func(w, c int)) {
 // the gradient at that point.
 func (p *problem[T]) dataLoss(alpha float64, withDir, keep bool) (f, df float64) {
 	k, kp := p.k, p.kp
+	if keep {
+		p.keptAlpha = alpha
+		if !withDir {
+			p.keptAlpha = 0
+		}
+	}
 	p.forChunks(func(w, c int) {
 		v := p.scratch[w]
 		var cf, cdf float64
@@ -165,6 +175,28 @@ func (p *problem[T]) dataLoss(alpha float64, withDir, keep bool) (f, df float64)
 		df += p.chunkDF[c]
 	}
 	return f, df
+}
+
+// slope returns Σ_ij r_ij·zp_ij for the residuals r in rT: the derivative
+// of the data term along the direction whose margins are zp, at the point
+// whose residuals are stored.
+func (p *problem[T]) slope() float64 {
+	k, kp := p.k, p.kp
+	p.forChunks(func(_, c int) {
+		var s float64
+		for i := c * chunkRows; i < min((c+1)*chunkRows, p.n); i++ {
+			ri, zpi := p.rT[i*kp:i*kp+k], p.zp[i*k:(i+1)*k]
+			for j, r := range ri {
+				s += float64(r) * zpi[j]
+			}
+		}
+		p.chunkDF[c] = s
+	})
+	var s float64
+	for _, v := range p.chunkDF {
+		s += v
+	}
+	return s
 }
 
 func dirAt(zp []float64, j int32) float64 {
