@@ -73,6 +73,14 @@ type MeshData struct {
 type OBJError struct {
 	Line int    // 1-based line number (0 when the problem is the whole file)
 	Msg  string // what is wrong
+	Err  error  // ErrLimit for size-limit violations, else nil
+}
+
+// Unwrap returns the wrapped sentinel (ErrLimit) if any.
+func (e *OBJError) Unwrap() error { return e.Err }
+
+func limitErr(line int, format string, args ...any) *OBJError {
+	return &OBJError{Line: line, Msg: fmt.Sprintf(format, args...) + ": " + ErrLimit.Error(), Err: ErrLimit}
 }
 
 func (e *OBJError) Error() string {
@@ -122,17 +130,22 @@ func ParseOBJ(r io.Reader, lim Limits) (*MeshData, error) {
 	lim = lim.withDefaults()
 	lr := &io.LimitedReader{R: r, N: lim.MaxBytes + 1}
 	sc := bufio.NewScanner(lr)
-	sc.Buffer(make([]byte, 0, 4096), lim.MaxLineBytes)
+	sc.Buffer(make([]byte, 0, min(4096, lim.MaxLineBytes)), lim.MaxLineBytes)
 	var (
 		out     MeshData
 		nvt     int
 		nvn     int
 		line    int
 		corners []int32
+		read    int64 // bytes consumed, counting one newline per line
 	)
 	for sc.Scan() {
 		line++
 		text := sc.Bytes()
+		read += int64(len(text)) + 1
+		if read > lim.MaxBytes+1 { // +1: the last line may lack its newline
+			return nil, limitErr(line, "input larger than %d bytes", lim.MaxBytes)
+		}
 		if i := bytes.IndexByte(text, '#'); i >= 0 {
 			text = text[:i]
 		}
@@ -144,16 +157,16 @@ func ParseOBJ(r io.Reader, lim Limits) (*MeshData, error) {
 		switch kw {
 		case "v":
 			if len(args) < 3 || len(args) > 7 {
-				return nil, &OBJError{line, fmt.Sprintf("vertex needs 3 coordinates (optionally w or r g b), got %d values", len(args))}
+				return nil, &OBJError{Line: line, Msg: fmt.Sprintf("vertex needs 3 coordinates (optionally w or r g b), got %d values", len(args))}
 			}
 			if len(out.Vertices) >= lim.MaxVertices {
-				return nil, &OBJError{line, fmt.Sprintf("more than %d vertices: %v", lim.MaxVertices, ErrLimit)}
+				return nil, limitErr(line, "more than %d vertices", lim.MaxVertices)
 			}
 			var v geom.Vec3
 			for i, a := range args {
 				x, err := parseFinite(a)
 				if err != nil {
-					return nil, &OBJError{line, fmt.Sprintf("vertex value %d: %v", i+1, err)}
+					return nil, &OBJError{Line: line, Msg: fmt.Sprintf("vertex value %d: %v", i+1, err)}
 				}
 				if i < 3 {
 					v[i] = x
@@ -166,14 +179,14 @@ func ParseOBJ(r io.Reader, lim Limits) (*MeshData, error) {
 				want = "3"
 			}
 			if (kw == "vn" && len(args) != 3) || (kw == "vt" && (len(args) < 1 || len(args) > 3)) {
-				return nil, &OBJError{line, fmt.Sprintf("%s needs %s values, got %d", kw, want, len(args))}
+				return nil, &OBJError{Line: line, Msg: fmt.Sprintf("%s needs %s values, got %d", kw, want, len(args))}
 			}
 			if nvt+nvn >= lim.MaxOtherElements {
-				return nil, &OBJError{line, fmt.Sprintf("more than %d vt/vn statements: %v", lim.MaxOtherElements, ErrLimit)}
+				return nil, limitErr(line, "more than %d vt/vn statements", lim.MaxOtherElements)
 			}
 			for i, a := range args {
 				if _, err := parseFinite(a); err != nil {
-					return nil, &OBJError{line, fmt.Sprintf("%s value %d: %v", kw, i+1, err)}
+					return nil, &OBJError{Line: line, Msg: fmt.Sprintf("%s value %d: %v", kw, i+1, err)}
 				}
 			}
 			if kw == "vt" {
@@ -183,45 +196,45 @@ func ParseOBJ(r io.Reader, lim Limits) (*MeshData, error) {
 			}
 		case "f":
 			if len(args) < 3 {
-				return nil, &OBJError{line, fmt.Sprintf("face needs at least 3 vertices, got %d", len(args))}
+				return nil, &OBJError{Line: line, Msg: fmt.Sprintf("face needs at least 3 vertices, got %d", len(args))}
 			}
 			if len(args) > lim.MaxFaceVertices {
-				return nil, &OBJError{line, fmt.Sprintf("face has %d vertices, more than %d: %v", len(args), lim.MaxFaceVertices, ErrLimit)}
+				return nil, limitErr(line, "face has %d vertices, more than %d", len(args), lim.MaxFaceVertices)
 			}
 			corners = corners[:0]
 			for i, a := range args {
 				vi, err := parseCorner(a, len(out.Vertices), nvt, nvn)
 				if err != nil {
-					return nil, &OBJError{line, fmt.Sprintf("face corner %d %q: %v", i+1, a, err)}
+					return nil, &OBJError{Line: line, Msg: fmt.Sprintf("face corner %d %q: %v", i+1, a, err)}
 				}
 				corners = append(corners, vi)
 			}
 			if len(out.Triangles)+len(corners)-2 > lim.MaxTriangles {
-				return nil, &OBJError{line, fmt.Sprintf("more than %d triangles: %v", lim.MaxTriangles, ErrLimit)}
+				return nil, limitErr(line, "more than %d triangles", lim.MaxTriangles)
 			}
 			for i := 1; i+1 < len(corners); i++ {
 				out.Triangles = append(out.Triangles, [3]int32{corners[0], corners[i], corners[i+1]})
 			}
 		default:
 			if !ignoredStatement(kw) {
-				return nil, &OBJError{line, fmt.Sprintf("unknown statement %q", kw)}
+				return nil, &OBJError{Line: line, Msg: fmt.Sprintf("unknown statement %q", kw)}
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, &OBJError{line + 1, fmt.Sprintf("line longer than %d bytes: %v", lim.MaxLineBytes, ErrLimit)}
+			return nil, limitErr(line+1, "line longer than %d bytes", lim.MaxLineBytes)
 		}
 		return nil, fmt.Errorf("obj: read after line %d: %w", line, err)
 	}
 	if lr.N <= 0 {
-		return nil, &OBJError{0, fmt.Sprintf("input larger than %d bytes: %v", lim.MaxBytes, ErrLimit)}
+		return nil, limitErr(line, "input larger than %d bytes", lim.MaxBytes)
 	}
 	if len(out.Vertices) == 0 {
-		return nil, &OBJError{0, "no vertices"}
+		return nil, &OBJError{Line: 0, Msg: "no vertices"}
 	}
 	if len(out.Triangles) == 0 {
-		return nil, &OBJError{0, "no faces"}
+		return nil, &OBJError{Line: 0, Msg: "no faces"}
 	}
 	return &out, nil
 }
