@@ -140,3 +140,47 @@ func TestCubicMin(t *testing.T) {
 		})
 	}
 }
+
+// TestLineSearchAfterAbandonedSearch checks that a line search started
+// after another one that was abandoned (as when L-BFGS drops its memory and
+// retries along −∇f) sees the residuals of the current point, not those of
+// the abandoned trial steps: it must give what a fresh problem gives.
+func TestLineSearchAfterAbandonedSearch(t *testing.T) {
+	const invC = 0.5
+	for _, tc := range []struct {
+		name  string
+		fresh bool
+	}{{"first-iteration step", true}, {"unit step", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, th := smallProblem[float64](t, 120, 5, 4)
+			g := make([]float64, p.nParams())
+			f := p.value(th, invC, g)
+			rng := rand.New(rand.NewPCG(4, 4))
+			other := make([]float64, len(g))
+			for i := range other {
+				other[i] = -3*g[i] + rng.NormFloat64()
+			}
+			if _, _, ok := p.lineSearch(th, other, f, invC, false); !ok {
+				t.Fatal("first search failed")
+			}
+			if p.keptAlpha == 0 {
+				t.Fatal("first search left no trial residuals: the test exercises nothing")
+			}
+			dir := make([]float64, len(g))
+			for i := range dir {
+				dir[i] = -g[i]
+			}
+			step, fs, ok := p.lineSearch(th, dir, f, invC, tc.fresh)
+
+			q, _ := smallProblem[float64](t, 120, 5, 4)
+			q.value(th, invC, make([]float64, len(g)))
+			wantStep, wantF, wantOK := q.lineSearch(th, dir, f, invC, tc.fresh)
+			if step != wantStep || fs != wantF || ok != wantOK {
+				t.Errorf("after an abandoned search: step %v f %v ok %v; fresh: step %v f %v ok %v", step, fs, ok, wantStep, wantF, wantOK)
+			}
+			if !(fs < f) {
+				t.Errorf("f went from %v to %v along −∇f", f, fs)
+			}
+		})
+	}
+}
