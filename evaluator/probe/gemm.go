@@ -16,12 +16,32 @@ type float interface{ ~float32 | ~float64 }
 // in a core's L2 cache while every row tile of A streams past it.
 const panelBytes = 128 << 10
 
+// kernel names a float32 matrix-product implementation.
+type kernel int
+
+const (
+	kernelAVX512 kernel = iota // 6×64 and 6×16 AVX-512 tiles
+	kernelAVX2                 // 6×16 AVX2+FMA tiles
+	kernelGonum                // gonum's pure-Go BLAS
+)
+
+func (k kernel) String() string {
+	return [...]string{"avx512", "avx2", "gonum"}[k]
+}
+
 // mul sets c to a·b, all row-major: a is m×l with row stride lda, b is l×nc
 // with row stride ldb, c is m×nc with row stride ldc. Every element of c is
 // accumulated in the same order whatever the worker count, so results are
-// reproducible. Float32 products use the AVX-512 kernels when the CPU has
-// them and nc is a multiple of 16; everything else goes through gonum's BLAS.
+// reproducible. Float32 products use the fastest kernel this CPU runs
+// (float64 ones, gonum's BLAS).
 func mul[T float](m, l, nc int, a []T, lda int, b []T, ldb int, c []T, ldc int, workers int) {
+	mulWith(kernels()[0], m, l, nc, a, lda, b, ldb, c, ldc, workers)
+}
+
+// mulWith is mul with a chosen float32 kernel (which must be in kernels()).
+// The assembly kernels need nc to be a multiple of 16; other widths fall
+// back to gonum.
+func mulWith[T float](kern kernel, m, l, nc int, a []T, lda int, b []T, ldb int, c []T, ldc int, workers int) {
 	if m == 0 || nc == 0 {
 		return
 	}
@@ -40,8 +60,8 @@ func mul[T float](m, l, nc int, a []T, lda int, b []T, ldb int, c []T, ldc int, 
 	switch a := any(a).(type) {
 	case []float32:
 		b, c := any(b).([]float32), any(c).([]float32)
-		if hasAVX512() && nc%16 == 0 {
-			mulAVX512(m, l, nc, a, lda, b, ldb, c, ldc, workers)
+		if kern != kernelGonum && nc%16 == 0 {
+			mulTiled(kern, m, l, nc, a, lda, b, ldb, c, ldc, workers)
 			return
 		}
 		gonum.Implementation{}.Sgemm(blas.NoTrans, blas.NoTrans, m, nc, l, 1, a, lda, b, ldb, 0, c, ldc)
@@ -51,15 +71,15 @@ func mul[T float](m, l, nc int, a []T, lda int, b []T, ldb int, c []T, ldc int, 
 	}
 }
 
-// mulAVX512 is mul for float32 on AVX-512 machines. The rows of c are split
-// into contiguous runs of 6-row tiles, one run per worker; each worker walks
-// the k dimension in panels of B sized to stay in its L2 cache.
-func mulAVX512(m, l, nc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, workers int) {
+// mulTiled is mul for float32 with an assembly kernel. The rows of c are
+// split into contiguous runs of 6-row tiles, one run per worker; each worker
+// walks the k dimension in panels of B sized to stay in its L2 cache.
+func mulTiled(kern kernel, m, l, nc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, workers int) {
 	kc := max(64, min(1024, panelBytes/(4*nc)))
 	tiles := m / 6
 	workers = max(1, min(workers, tiles))
 	if workers == 1 {
-		mulRowsAVX512(0, m, l, nc, a, lda, b, ldb, c, ldc, kc)
+		mulRows(kern, 0, m, l, nc, a, lda, b, ldb, c, ldc, kc)
 		return
 	}
 	var wg sync.WaitGroup
@@ -68,14 +88,14 @@ func mulAVX512(m, l, nc int, a []float32, lda int, b []float32, ldb int, c []flo
 		if w == workers-1 {
 			r1 = m
 		}
-		wg.Go(func() { mulRowsAVX512(r0, r1, l, nc, a, lda, b, ldb, c, ldc, kc) })
+		wg.Go(func() { mulRows(kern, r0, r1, l, nc, a, lda, b, ldb, c, ldc, kc) })
 	}
 	wg.Wait()
 }
 
-// mulRowsAVX512 computes rows r0..r1 of c. Rows past the last whole 6-row
-// tile of the whole product (at most five) take a plain Go loop.
-func mulRowsAVX512(r0, r1, l, nc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, kc int) {
+// mulRows computes rows r0..r1 of c. Rows past the last whole 6-row tile
+// of the whole product (at most five) take a plain Go loop.
+func mulRows(kern kernel, r0, r1, l, nc int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, kc int) {
 	for i := r0; i < r1; i++ {
 		clear(c[i*ldc : i*ldc+nc])
 	}
@@ -84,11 +104,17 @@ func mulRowsAVX512(r0, r1, l, nc int, a []float32, lda int, b []float32, ldb int
 		i := r0
 		for ; i+6 <= r1; i += 6 {
 			j := 0
-			for ; j+64 <= nc; j += 64 {
-				sgemm6x64(kb, &a[i*lda+p0], lda, &b[p0*ldb+j], ldb, &c[i*ldc+j], ldc)
-			}
-			for ; j < nc; j += 16 {
-				sgemm6x16(kb, &a[i*lda+p0], lda, &b[p0*ldb+j], ldb, &c[i*ldc+j], ldc)
+			if kern == kernelAVX512 {
+				for ; j+64 <= nc; j += 64 {
+					sgemm6x64(kb, &a[i*lda+p0], lda, &b[p0*ldb+j], ldb, &c[i*ldc+j], ldc)
+				}
+				for ; j < nc; j += 16 {
+					sgemm6x16(kb, &a[i*lda+p0], lda, &b[p0*ldb+j], ldb, &c[i*ldc+j], ldc)
+				}
+			} else {
+				for ; j < nc; j += 16 {
+					sgemm6x16avx2(kb, &a[i*lda+p0], lda, &b[p0*ldb+j], ldb, &c[i*ldc+j], ldc)
+				}
 			}
 		}
 		for ; i < r1; i++ {

@@ -23,11 +23,10 @@ func naiveMul(m, l, nc int, a []float64, lda int, b []float64, ldb int) []float6
 
 func TestMulMatchesNaive(t *testing.T) {
 	tests := []struct {
-		name         string
-		m, l, nc     int
-		lda, ldb     int // 0 means tight
-		workers      int
-		wantAVX512ok bool
+		name     string
+		m, l, nc int
+		lda, ldb int // 0 means tight
+		workers  int
 	}{
 		{name: "one tile", m: 6, l: 5, nc: 64, workers: 1},
 		{name: "tail rows only", m: 5, l: 7, nc: 16, workers: 2},
@@ -53,17 +52,21 @@ func TestMulMatchesNaive(t *testing.T) {
 			want := naiveMul(tc.m, tc.l, tc.nc, a64, lda, b64, ldb)
 			a32, b32 := toF32(a64), toF32(b64)
 			c32 := make([]float32, tc.m*tc.nc)
-			for i := range c32 {
-				c32[i] = 99 // mul must overwrite, not accumulate
-			}
 			c64 := make([]float64, tc.m*tc.nc)
-			mul(tc.m, tc.l, tc.nc, a32, lda, b32, ldb, c32, tc.nc, tc.workers)
-			mul(tc.m, tc.l, tc.nc, a64, lda, b64, ldb, c64, tc.nc, tc.workers)
 			tol32 := 1e-5 * math.Sqrt(float64(tc.l)+1) * 4
-			for i := range want {
-				if d := math.Abs(float64(c32[i]) - want[i]); d > tol32 {
-					t.Fatalf("float32 element %d: got %g want %g (|diff| %g > %g)", i, c32[i], want[i], d, tol32)
+			for _, kern := range kernels() {
+				for i := range c32 {
+					c32[i] = 99 // mul must overwrite, not accumulate
 				}
+				mulWith(kern, tc.m, tc.l, tc.nc, a32, lda, b32, ldb, c32, tc.nc, tc.workers)
+				for i := range want {
+					if d := math.Abs(float64(c32[i]) - want[i]); d > tol32 {
+						t.Fatalf("%v kernel, element %d: got %g want %g (|diff| %g > %g)", kern, i, c32[i], want[i], d, tol32)
+					}
+				}
+			}
+			mul(tc.m, tc.l, tc.nc, a64, lda, b64, ldb, c64, tc.nc, tc.workers)
+			for i := range want {
 				if d := math.Abs(c64[i] - want[i]); d > 1e-10*(float64(tc.l)+1) {
 					t.Fatalf("float64 element %d: got %g want %g", i, c64[i], want[i])
 				}
@@ -83,14 +86,16 @@ func TestMulDeterministicAcrossWorkers(t *testing.T) {
 	for i := range b {
 		b[i] = float32(rng.NormFloat64())
 	}
-	ref := make([]float32, m*nc)
-	mul(m, l, nc, a, l, b, nc, ref, nc, 1)
-	for _, w := range []int{2, 3, 8} {
-		got := make([]float32, m*nc)
-		mul(m, l, nc, a, l, b, nc, got, nc, w)
-		for i := range got {
-			if got[i] != ref[i] {
-				t.Fatalf("workers=%d element %d: %v != %v with one worker", w, i, got[i], ref[i])
+	for _, kern := range kernels() {
+		ref := make([]float32, m*nc)
+		mulWith(kern, m, l, nc, a, l, b, nc, ref, nc, 1)
+		for _, w := range []int{2, 3, 8} {
+			got := make([]float32, m*nc)
+			mulWith(kern, m, l, nc, a, l, b, nc, got, nc, w)
+			for i := range got {
+				if got[i] != ref[i] {
+					t.Fatalf("%v kernel, workers=%d, element %d: %v != %v with one worker", kern, w, i, got[i], ref[i])
+				}
 			}
 		}
 	}
@@ -116,9 +121,12 @@ func BenchmarkMulFloat32(b *testing.B) {
 		w[i] = float32(rng.NormFloat64())
 	}
 	c := make([]float32, m*nc)
-	b.ResetTimer()
-	for b.Loop() {
-		mul(m, l, nc, a, l, w, nc, c, nc, 2)
+	for _, kern := range kernels() {
+		b.Run(kern.String(), func(b *testing.B) {
+			for b.Loop() {
+				mulWith(kern, m, l, nc, a, l, w, nc, c, nc, 2)
+			}
+			b.ReportMetric(2*float64(m)*float64(l)*float64(nc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
+		})
 	}
-	b.ReportMetric(2*float64(m)*float64(l)*float64(nc)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOPS")
 }

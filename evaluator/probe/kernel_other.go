@@ -2,13 +2,19 @@
 
 package probe
 
-// hasAVX512 is false off amd64: the float32 products go through gonum's BLAS.
-func hasAVX512() bool { return false }
+// kernels off amd64 (or with the purego tag) is gonum's BLAS alone.
+func kernels() []kernel { return []kernel{kernelGonum} }
+
+// The assembly kernels exist only on amd64; mulTiled never selects these.
 
 func sgemm6x64(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int) {
-	panic("probe: sgemm6x64 called without AVX-512")
+	panic("probe: sgemm6x64 without amd64 assembly")
 }
 
 func sgemm6x16(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int) {
-	panic("probe: sgemm6x16 called without AVX-512")
+	panic("probe: sgemm6x16 without amd64 assembly")
+}
+
+func sgemm6x16avx2(k int, a *float32, lda int, b *float32, ldb int, c *float32, ldc int) {
+	panic("probe: sgemm6x16avx2 without amd64 assembly")
 }

@@ -112,6 +112,7 @@ type Model struct {
 	Stop       string    // why the final fit stopped
 	Objective  float64   // final value of Σ log-loss + ‖W‖²/(2C)
 	Constant   int       // features with zero variance in training
+	Kernel     string    // matrix-product implementation: "avx512", "avx2", "gonum" (float32) or "gonum-float64"
 	float64    bool      // products in float64 (Options.Float64)
 	workers    int
 }
@@ -169,9 +170,16 @@ func fitModel[T float](ctx context.Context, tr *split, classes []int64, y []int3
 		Classes: classes, Mean: sc.mean, Scale: sc.scale,
 		W: res.theta[:nw:nw], B: res.theta[nw:],
 		C: c, CV: cv, Iterations: res.iterations, Converged: res.converged, Stop: res.stop,
-		Objective: res.f, Constant: sc.constant,
+		Objective: res.f, Constant: sc.constant, Kernel: kernelName(o.Float64),
 		float64: o.Float64, workers: o.Workers,
 	}, nil
+}
+
+func kernelName(float64 bool) string {
+	if float64 {
+		return "gonum-float64"
+	}
+	return kernels()[0].String()
 }
 
 // bestC returns the C of highest mean cross-validated accuracy, the
@@ -294,6 +302,7 @@ type Result struct {
 	Iterations       int       `json:"iterations"`
 	Converged        bool      `json:"converged"`
 	UnseenTest       int       `json:"unseen_test_labels"`
+	Kernel           string    `json:"kernel"`
 	Warnings         []string  `json:"warnings,omitempty"`
 }
 
@@ -323,7 +332,7 @@ func Evaluate(ctx context.Context, train, test Dataset, opts Options) (Result, e
 		Top1: acc.Top1, Top5: acc.TopK, K: acc.K, C: m.C, CV: m.CV,
 		Classes: len(m.Classes), NTrain: tr.n, NTest: ts.n,
 		Features: len(m.Mean), ConstantFeatures: m.Constant,
-		Iterations: m.Iterations, Converged: m.Converged, UnseenTest: acc.Unseen,
+		Iterations: m.Iterations, Converged: m.Converged, UnseenTest: acc.Unseen, Kernel: m.Kernel,
 	}
 	if acc.Unseen > 0 {
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
