@@ -347,7 +347,7 @@ func Classes() []Class {
 		{"snowman", "two or three stacked, blended balls", func(d *draw) Shape {
 			n := d.n("balls", 2, 3)
 			r := d.u("base_radius", 8, 14)
-			k := r * d.u("blend_ratio", 0.1, 0.6)
+			k := r * d.u("blend_ratio", 0.1, 0.4)
 			var parts []Shape
 			z := 0.0
 			for i := 0; i < n; i++ {

@@ -76,19 +76,23 @@ func (s rect2) bounds2() box2 { return box2{s.c.sub(s.h), s.c.add(s.h)} }
 type polygon2 struct {
 	pts []vec2
 	box box2
+	ccw float64 // +1 for counter-clockwise vertex order, −1 for clockwise
 }
 
 func newPolygon2(pts []vec2) polygon2 {
 	b := box2{pts[0], pts[0]}
-	for _, p := range pts {
+	var area float64
+	for i, p := range pts {
 		b = b.union(box2{p, p})
+		area += pts[(i+len(pts)-1)%len(pts)].cross(p)
 	}
-	return polygon2{pts: pts, box: b}
+	return polygon2{pts: pts, box: b, ccw: math.Copysign(1, area)}
 }
 
 func (s polygon2) dist2(q vec2) (float64, vec2) {
 	best := math.Inf(1)
-	var bestDiff vec2
+	var bestDiff, bestEdge vec2
+	var bestT float64
 	inside := false
 	n := len(s.pts)
 	for i, j := 0, n-1; i < n; j, i = i, i+1 {
@@ -99,7 +103,7 @@ func (s polygon2) dist2(q vec2) (float64, vec2) {
 		t = math.Max(0, math.Min(1, t))
 		diff := w.sub(e.scale(t))
 		if d := diff.dot(diff); d < best {
-			best, bestDiff = d, diff
+			best, bestDiff, bestEdge, bestT = d, diff, e, t
 		}
 		// crossing-number parity
 		if (a[1] > q[1]) != (b[1] > q[1]) {
@@ -110,12 +114,22 @@ func (s polygon2) dist2(q vec2) (float64, vec2) {
 		}
 	}
 	d := math.Sqrt(best)
-	g := bestDiff.unitOr(vec2{1, 0})
+	// Outward normal of the closest edge: the exact gradient when the
+	// closest point is inside the edge, on either side of it.
+	en := vec2{bestEdge[1], -bestEdge[0]}.scale(s.ccw).unitOr(vec2{1, 0})
+	g := en
+	if (bestT == 0 || bestT == 1) && d > 1e-9*bestEdge.norm() {
+		g = bestDiff.scale(1 / d) // vertex region: direction from the vertex
+		if inside {
+			g = g.scale(-1)
+		}
+	}
 	if inside {
-		return -d, g.scale(-1)
+		return -d, g
 	}
 	return d, g
 }
+
 func (s polygon2) bounds2() box2 { return s.box }
 
 // arc2 is a thick circular arc: points within t/2 of the arc of radius r
