@@ -68,9 +68,17 @@ func TestLargeBenchmark(t *testing.T) {
 	}
 	one := base
 	one.Cs = []float64{c}
-	configs := []config{{fmt.Sprintf("go probe float32, C=%g", c), one}}
+	var configs []config
+	for _, k := range kernels() {
+		if k == kernelGonum {
+			continue // ~20× slower than the assembly kernels: minutes
+		}
+		o := one
+		o.kernelName = k.String()
+		configs = append(configs, config{fmt.Sprintf("go probe float32 %s, C=%g", k, c), o})
+	}
 	if os.Getenv("WHISKERBENCH_PROBE_BENCH_CV") != "" {
-		configs = append(configs, config{"go probe float32, 5-fold CV over 6 Cs", base})
+		configs = append(configs, config{"go probe float32, 5-fold CV, 6 Cs + refit", base})
 	}
 	for _, cf := range configs {
 		t0 := time.Now()

@@ -84,8 +84,8 @@ func cvFold[T float](ctx context.Context, tr *split, y []int32, k int, fitRows, 
 	for r, i := range fitRows {
 		yFit[r] = y[i]
 	}
-	p := newProblem(x, xt, len(fitRows), tr.d, k, yFit, o.Workers)
-	pv := newProblem[T](xv, nil, len(valRows), tr.d, k, nil, o.Workers)
+	p := newProblem(x, xt, len(fitRows), tr.d, k, yFit, o.Workers, o.kern)
+	pv := newProblem[T](xv, nil, len(valRows), tr.d, k, nil, o.Workers, o.kern)
 	zv := make([]float64, len(valRows)*k)
 	theta := make([]float64, p.nParams())
 	for ci, c := range o.Cs {

@@ -26,6 +26,7 @@ type problem[T float] struct {
 	x, xt       []T // n×d design and its d×n transpose
 	y           []int32
 	workers     int
+	kern        kernel // float32 product kernel
 
 	wT  []T // d×kp packed weights (or direction) for the forward product
 	zT  []T // n×kp forward product
@@ -43,12 +44,12 @@ type problem[T float] struct {
 	keptAlpha float64
 }
 
-func newProblem[T float](x, xt []T, n, d, k int, y []int32, workers int) *problem[T] {
+func newProblem[T float](x, xt []T, n, d, k int, y []int32, workers int, kern kernel) *problem[T] {
 	kp := (k + 15) / 16 * 16
 	chunks := (n + chunkRows - 1) / chunkRows
 	workers = max(1, workers)
 	p := &problem[T]{
-		n: n, d: d, k: k, kp: kp, x: x, xt: xt, y: y, workers: workers,
+		n: n, d: d, k: k, kp: kp, x: x, xt: xt, y: y, workers: workers, kern: kern,
 		wT: make([]T, d*kp), zT: make([]T, n*kp), rT: make([]T, n*kp), gwT: make([]T, d*kp),
 		z: make([]float64, n*k), zp: make([]float64, n*k),
 		chunkF: make([]float64, chunks), chunkDF: make([]float64, chunks), chunkB: make([]float64, chunks*k),
@@ -72,7 +73,7 @@ func (p *problem[T]) margins(th []float64, out []float64) {
 			row[j] = T(th[r*k+j])
 		}
 	}
-	mul(p.n, d, kp, p.x, d, p.wT, kp, p.zT, kp, p.workers)
+	mulWith(p.kern, p.n, d, kp, p.x, d, p.wT, kp, p.zT, kp, p.workers)
 	b := th[d*k:]
 	p.forChunks(func(_, c int) {
 		for i := c * chunkRows; i < min((c+1)*chunkRows, p.n); i++ {
@@ -210,7 +211,7 @@ func dirAt(zp []float64, j int32) float64 {
 // the last dataLoss call with keep=true stored. invC is 1/C.
 func (p *problem[T]) gradient(th []float64, invC float64, g []float64) {
 	d, k, kp := p.d, p.k, p.kp
-	mul(d, p.n, kp, p.xt, p.n, p.rT, kp, p.gwT, kp, p.workers)
+	mulWith(p.kern, d, p.n, kp, p.xt, p.n, p.rT, kp, p.gwT, kp, p.workers)
 	for r := 0; r < d; r++ {
 		src := p.gwT[r*kp : r*kp+k]
 		for j := range src {

@@ -23,7 +23,7 @@ func smallProblem[T float](t *testing.T, n, d, k int) (*problem[T], []float64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProblem(x, xt, n, d, k, y, 2)
+	p := newProblem(x, xt, n, d, k, y, 2, kernels()[0])
 	rng := rand.New(rand.NewPCG(2, 3))
 	th := make([]float64, p.nParams())
 	for i := range th {

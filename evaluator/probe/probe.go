@@ -34,6 +34,11 @@ type Options struct {
 	// Float64 does the products in float64 through gonum's BLAS instead of
 	// the float32 kernels: slower, for checking the fast path.
 	Float64 bool
+
+	// kernelName forces a float32 kernel ("avx512", "avx2", "gonum") for
+	// tests and benchmarks; "" picks the fastest this CPU runs.
+	kernelName string
+	kern       kernel // resolved by settings
 }
 
 // DefaultCs is the default grid of C: one value per decade, 1e-3 … 1e2.
@@ -83,6 +88,15 @@ func (o Options) settings() (Options, error) {
 	if o.Workers < 0 {
 		return o, fmt.Errorf("probe options: %d workers, want positive", o.Workers)
 	}
+	avail := kernels()
+	o.kern = avail[0]
+	if o.kernelName != "" {
+		i := slices.IndexFunc(avail, func(k kernel) bool { return k.String() == o.kernelName })
+		if i < 0 {
+			return o, fmt.Errorf("probe options: kernel %q not available on this CPU (have %v)", o.kernelName, avail)
+		}
+		o.kern = avail[i]
+	}
 	return o, nil
 }
 
@@ -115,6 +129,7 @@ type Model struct {
 	Kernel     string    // matrix-product implementation: "avx512", "avx2", "gonum" (float32) or "gonum-float64"
 	float64    bool      // products in float64 (Options.Float64)
 	workers    int
+	kern       kernel
 }
 
 // Fit fits the probe on train: it standardises with statistics of train,
@@ -160,7 +175,7 @@ func fitModel[T float](ctx context.Context, tr *split, classes []int64, y []int3
 	if err != nil {
 		return nil, fmt.Errorf("probe: standardising train: %w", err)
 	}
-	p := newProblem(x, xt, tr.n, tr.d, k, y, o.Workers)
+	p := newProblem(x, xt, tr.n, tr.d, k, y, o.Workers, o.kern)
 	res, err := p.minimise(ctx, make([]float64, p.nParams()), 1/c, o.solver())
 	if err != nil {
 		return nil, fmt.Errorf("probe: final fit at C=%g: %w", c, err)
@@ -170,16 +185,16 @@ func fitModel[T float](ctx context.Context, tr *split, classes []int64, y []int3
 		Classes: classes, Mean: sc.mean, Scale: sc.scale,
 		W: res.theta[:nw:nw], B: res.theta[nw:],
 		C: c, CV: cv, Iterations: res.iterations, Converged: res.converged, Stop: res.stop,
-		Objective: res.f, Constant: sc.constant, Kernel: kernelName(o.Float64),
-		float64: o.Float64, workers: o.Workers,
+		Objective: res.f, Constant: sc.constant, Kernel: kernelLabel(o),
+		float64: o.Float64, workers: o.Workers, kern: o.kern,
 	}, nil
 }
 
-func kernelName(float64 bool) string {
-	if float64 {
+func kernelLabel(o Options) string {
+	if o.Float64 {
 		return "gonum-float64"
 	}
-	return kernels()[0].String()
+	return o.kern.String()
 }
 
 // bestC returns the C of highest mean cross-validated accuracy, the
@@ -260,7 +275,7 @@ func decision[T float](m *Model, s *split) ([]float64, error) {
 		return nil, err
 	}
 	k := len(m.Classes)
-	p := newProblem[T](x, nil, s.n, s.d, k, nil, m.workers)
+	p := newProblem[T](x, nil, s.n, s.d, k, nil, m.workers, m.kern)
 	th := append(slices.Clone(m.W), m.B...)
 	out := make([]float64, s.n*k)
 	p.margins(th, out)

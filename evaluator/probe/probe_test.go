@@ -44,6 +44,7 @@ func TestInputErrors(t *testing.T) {
 		{"one fold", good, good, Options{Folds: 1}, "1 folds"},
 		{"more folds than samples", good, good, Options{Folds: 31}, "30 training samples cannot make 31"},
 		{"negative tol", good, good, Options{Tol: -1}, "tol -1"},
+		{"unknown kernel", good, good, Options{kernelName: "sse9"}, `kernel "sse9" not available`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -20,6 +20,13 @@ func TestMatchesScikitLearn(t *testing.T) {
 		{"float64 default stopping", Options{Cs: []float64{fx.C}, Float64: true}, fx.Default},
 		{"float64 tight tolerance", Options{Cs: []float64{fx.C}, Float64: true, MaxIter: 10000, Tol: 1e-10}, fx.Converged},
 	}
+	for _, k := range kernels()[1:] {
+		tests = append(tests, struct {
+			name string
+			opts Options
+			ref  skRun
+		}{"float32 " + k.String() + " kernel", Options{Cs: []float64{fx.C}, kernelName: k.String()}, fx.Default})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Evaluate(context.Background(), train, test, tc.opts)
