@@ -91,6 +91,14 @@ func (s *SplitHalves) Reliability(p, i int) float64 { return s.pops[p].rel[i] }
 // Valid reports whether iteration i was kept for population p.
 func (s *SplitHalves) Valid(p, i int) bool { return s.pops[p].valid[i] }
 
+// ConstantPopulationError reports a population whose full trial mean has a
+// stimulus row that is constant across units, so its RDM is undefined.
+type ConstantPopulationError struct{ Population int }
+
+func (e *ConstantPopulationError) Error() string {
+	return fmt.Sprintf("population %d: a stimulus row of the full trial mean is constant across units (zero variance), so its RDM is undefined", e.Population)
+}
+
 // moments are the unit count, per-stimulus means across units, and centred
 // co-moments (stimuli × stimuli, upper triangle) of a stimuli × units matrix.
 type moments struct {
@@ -192,7 +200,7 @@ type prepared struct {
 	mask     []uint64  // su × words; bit r set when row r is present
 	complete bool      // no missing entry at all
 	tot      []float64 // su: sum over all rows
-	cnt      []int32   // su: number of present rows
+	cnt      []int32   // su: number of present rows (for the full mean)
 }
 
 func prepare(b Block, idx int) (*prepared, error) {
@@ -252,7 +260,7 @@ type scratch struct {
 	perms  map[int][]int
 	h1, h2 []int
 	acc    []float64
-	m1, m2 []float64
+	m1     []float64
 	smask  []uint64
 	ok     []bool
 	half   [][2]moments // per key
@@ -336,7 +344,7 @@ func NewSplitHalves(blocks []Block, pops [][]int, cfg Config) (*SplitHalves, err
 		ph.rows = rows
 		ph.full = make([]float64, m)
 		if !upperRDM(&comb, s, ph.full) {
-			return nil, fmt.Errorf("split halves: population %d: a stimulus row of the full trial mean is constant across units (zero variance), so its RDM is undefined", pi)
+			return nil, fmt.Errorf("split halves: %w", &ConstantPopulationError{Population: pi})
 		}
 		ph.valid = make([]bool, cfg.Iterations)
 		ph.up = make([]float64, cfg.Iterations*2*m)
@@ -371,7 +379,6 @@ func newScratch(prep []*prepared, keys []key, s, maxSU int) *scratch {
 		perms: map[int][]int{},
 		acc:   make([]float64, maxSU),
 		m1:    make([]float64, maxSU),
-		m2:    make([]float64, maxSU),
 		ok:    make([]bool, len(keys)),
 		half:  make([][2]moments, len(keys)),
 		comb:  [2]moments{newMoments(s), newMoments(s)},
@@ -436,8 +443,10 @@ func (sh *SplitHalves) iterate(it int, prep []*prepared, keys []key, popKeys [][
 
 // halfMoments computes the moments of block p's two half means under
 // permutation perm of its population's rows; false when some entry has no
-// present trial in a half. The smaller half is summed directly and the
-// other obtained as total − smaller.
+// present trial in a half. Each half is summed directly, in permutation
+// order as numpy's nanmean over the fancy-indexed rows does: deriving one
+// half as total − other would leave rounding residue where the paper's
+// arrays give exact zeros (and hence an undefined, constant RDM row).
 func halfMoments(p *prepared, perm []int, sc *scratch, out *[2]moments) bool {
 	h := len(perm) / 2
 	sc.h1, sc.h2 = sc.h1[:0], sc.h2[:0]
@@ -451,56 +460,53 @@ func halfMoments(p *prepared, perm []int, sc *scratch, out *[2]moments) bool {
 			sc.h2 = append(sc.h2, r)
 		}
 	}
-	small, smallIsFirst := sc.h1, true
-	if len(sc.h2) < len(sc.h1) {
-		small, smallIsFirst = sc.h2, false
-	}
-	big := len(sc.h1) + len(sc.h2) - len(small)
-	if p.complete && (len(small) == 0 || big == 0) {
+	if p.complete && (len(sc.h1) == 0 || len(sc.h2) == 0) {
 		return false
 	}
+	for half, rows := range [2][]int{sc.h1, sc.h2} {
+		if !p.halfMean(rows, sc, sc.m1[:p.su]) {
+			return false
+		}
+		out[half].set(sc.m1[:p.su], p.s, p.u)
+	}
+	return true
+}
+
+// halfMean writes the NaN-aware mean over the given trial rows into dst;
+// false when some entry has no present row among them.
+func (p *prepared) halfMean(rows []int, sc *scratch, dst []float64) bool {
 	su := p.su
 	acc := sc.acc[:su]
 	clear(acc)
-	for _, r := range small {
+	for _, r := range rows {
 		row := p.vals[r*su : (r+1)*su]
 		row = row[:len(acc)]
 		for e := range acc {
 			acc[e] += row[e]
 		}
 	}
-	ms, mb := sc.m1[:su], sc.m2[:su]
 	if p.complete {
-		cs, cb := float64(len(small)), float64(big)
+		c := float64(len(rows))
 		for e := range acc {
-			ms[e] = acc[e] / cs
-			mb[e] = (p.tot[e] - acc[e]) / cb
+			dst[e] = acc[e] / c
 		}
-	} else {
-		sm := sc.smask[:p.words]
-		clear(sm)
-		for _, r := range small {
-			sm[r/64] |= 1 << (r % 64)
-		}
-		for e := range acc {
-			var c int
-			mk := p.mask[e*p.words : (e+1)*p.words]
-			for w, v := range mk {
-				c += bits.OnesCount64(v & sm[w])
-			}
-			cb := int(p.cnt[e]) - c
-			if c == 0 || cb == 0 {
-				return false
-			}
-			ms[e] = acc[e] / float64(c)
-			mb[e] = (p.tot[e] - acc[e]) / float64(cb)
-		}
+		return true
 	}
-	first, second := ms, mb
-	if !smallIsFirst {
-		first, second = mb, ms
+	sm := sc.smask[:p.words]
+	clear(sm)
+	for _, r := range rows {
+		sm[r/64] |= 1 << (r % 64)
 	}
-	out[0].set(first, p.s, p.u)
-	out[1].set(second, p.s, p.u)
+	for e := range acc {
+		var c int
+		mk := p.mask[e*p.words : (e+1)*p.words]
+		for w, v := range mk {
+			c += bits.OnesCount64(v & sm[w])
+		}
+		if c == 0 {
+			return false
+		}
+		dst[e] = acc[e] / float64(c)
+	}
 	return true
 }

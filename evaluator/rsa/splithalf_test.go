@@ -147,8 +147,8 @@ func TestSplitHalvesMatchReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
 	blocks := []Block{
 		randomBlock(rng, 12, 12, 6, 7, 0),
-		randomBlock(rng, 9, 7, 6, 5, 0.05), // padded rows 7, 8 and sparse missing entries
-		randomBlock(rng, 4, 4, 6, 3, 0),    // short block: often all in one half of a 12-row population
+		randomBlock(rng, 9, 7, 6, 5, 0.05),  // padded rows 7, 8 and sparse missing entries
+		randomBlock(rng, 4, 4, 6, 3, 0),     // short block: often all in one half of a 12-row population
 		randomBlock(rng, 70, 70, 6, 4, 0.3), // more than 64 trials: multi-word masks
 	}
 	pops := [][]int{{0}, {1}, {2}, {0, 1, 2}, {1, 2}, {3}, {3, 0}}
