@@ -67,7 +67,7 @@ func (c Class) New(rng *rand.Rand) Instance {
 		r = geom.RotZ(geom.Deg(yaw))
 	}
 	rs := newRigid(s, r, geom.Vec3{})
-	return Instance{Class: c.Name, Shape: unitNormals{s: rs}, Params: d.p}
+	return Instance{Class: c.Name, Shape: &unitNormals{s: rs}, Params: d.p}
 }
 
 // NewInstance draws an instance of the named class from a PCG generator
@@ -104,10 +104,15 @@ func ClassNames() []string {
 // normal, falling back to central differences where it vanishes.
 type unitNormals struct{ s Shape }
 
-func (u unitNormals) Distance(p geom.Vec3) (float64, geom.Vec3) {
+func (u *unitNormals) Distance(p geom.Vec3) (float64, geom.Vec3) {
 	d, n := u.s.Distance(p)
-	if l := n.Norm(); l > 1e-9 {
-		return d, n.Scale(1 / l)
+	nx, ny, nz := n[0], n[1], n[2]
+	if l2 := nx*nx + ny*ny + nz*nz; l2 > 1e-18 {
+		if math.Abs(l2-1) < 1e-15 {
+			return d, n
+		}
+		l := 1 / math.Sqrt(l2)
+		return d, geom.Vec3{nx * l, ny * l, nz * l}
 	}
 	h := 1e-6 * (1 + Diagonal(u.s.Bounds()))
 	var g geom.Vec3
@@ -125,7 +130,7 @@ func (u unitNormals) Distance(p geom.Vec3) (float64, geom.Vec3) {
 	return d, g.Unit()
 }
 
-func (u unitNormals) Bounds() geom.AABB { return u.s.Bounds() }
+func (u *unitNormals) Bounds() geom.AABB { return u.s.Bounds() }
 
 // Classes returns the procedural shape classes in their stable order (the
 // label of a class is its index). Sizes are in mm, with the longest

@@ -230,15 +230,27 @@ type rigid struct {
 	box geom.AABB
 }
 
-func newRigid(s Shape, r geom.Mat3, t geom.Vec3) rigid {
-	return rigid{s: s, r: r, rt: r.Transpose(), t: t, box: transformBox(s.Bounds(), r, 1, t)}
+func newRigid(s Shape, r geom.Mat3, t geom.Vec3) *rigid {
+	return &rigid{s: s, r: r, rt: r.Transpose(), t: t, box: transformBox(s.Bounds(), r, 1, t)}
 }
 
-func (x rigid) Distance(p geom.Vec3) (float64, geom.Vec3) {
-	d, n := x.s.Distance(x.rt.MulVec(p.Sub(x.t)))
-	return d, x.r.MulVec(n)
+func (x *rigid) Distance(p geom.Vec3) (float64, geom.Vec3) {
+	// Scalar arithmetic: the compiler keeps scalars in registers, not arrays.
+	px, py, pz := p[0]-x.t[0], p[1]-x.t[1], p[2]-x.t[2]
+	r := &x.r
+	d, n := x.s.Distance(geom.Vec3{
+		r[0][0]*px + r[1][0]*py + r[2][0]*pz,
+		r[0][1]*px + r[1][1]*py + r[2][1]*pz,
+		r[0][2]*px + r[1][2]*py + r[2][2]*pz,
+	})
+	nx, ny, nz := n[0], n[1], n[2]
+	return d, geom.Vec3{
+		r[0][0]*nx + r[0][1]*ny + r[0][2]*nz,
+		r[1][0]*nx + r[1][1]*ny + r[1][2]*nz,
+		r[2][0]*nx + r[2][1]*ny + r[2][2]*nz,
+	}
 }
-func (x rigid) Bounds() geom.AABB { return x.box }
+func (x *rigid) Bounds() geom.AABB { return x.box }
 
 // transformBox returns the axis-aligned box of the image of b under
 // p ↦ s·R·p + t (exact for the box's corners).

@@ -54,9 +54,21 @@ func NewTransformed(s Shape, r geom.Mat3, scale float64, t geom.Vec3) (*Transfor
 
 // Distance implements Shape.
 func (x *Transformed) Distance(p geom.Vec3) (float64, geom.Vec3) {
-	q := x.rt.MulVec(p.Sub(x.t)).Scale(1 / x.scale)
-	d, n := x.inner.Distance(q)
-	return d * x.scale, x.r.MulVec(n)
+	// Scalar arithmetic: the compiler keeps scalars in registers, not arrays.
+	inv := 1 / x.scale
+	px, py, pz := (p[0]-x.t[0])*inv, (p[1]-x.t[1])*inv, (p[2]-x.t[2])*inv
+	r := &x.r
+	d, n := x.inner.Distance(geom.Vec3{
+		r[0][0]*px + r[1][0]*py + r[2][0]*pz,
+		r[0][1]*px + r[1][1]*py + r[2][1]*pz,
+		r[0][2]*px + r[1][2]*py + r[2][2]*pz,
+	})
+	nx, ny, nz := n[0], n[1], n[2]
+	return d * x.scale, geom.Vec3{
+		r[0][0]*nx + r[0][1]*ny + r[0][2]*nz,
+		r[1][0]*nx + r[1][1]*ny + r[1][2]*nz,
+		r[2][0]*nx + r[2][1]*ny + r[2][2]*nz,
+	}
 }
 
 // Bounds implements Shape (the box of the transformed corners of the
