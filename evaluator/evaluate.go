@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
