@@ -31,6 +31,11 @@ type Physics struct {
 	// SlipVelocity (mm/s) regularises Coulomb friction: below it friction is
 	// viscous, above it has magnitude μ·Fn.
 	SlipVelocity float64
+	// ContactRamp (s) ramps the contact stiffness linearly from 0 at t = 0
+	// to full, so an object placed overlapping a whisker (the sweep
+	// placement rule does this often, simulator-spec §5) pushes it out
+	// gently instead of with a kick; 0 disables the ramp.
+	ContactRamp float64
 	// ContactMargin (mm) inflates every object surface. WHISKiT's triangle
 	// meshes carry 0.5 mm (simulator-spec §5); the default here is 0, the
 	// true surface.
@@ -42,8 +47,9 @@ type Physics struct {
 // 0.5·0.5, 1 link per mm; simulator-spec §2, §5) and this simulator's own
 // choices elsewhere: ν = 0.35 (keratin; WHISKiT locks twist instead), a
 // penalty contact of 1000 mN/mm critically damped for the touching link,
-// at most 0.05 mm of penalised penetration, 1 mm/s friction regularisation
-// and no contact margin.
+// at most 0.01 mm of penalised penetration (10 mN per contact point), a
+// 10 ms ramp-in of contacts, 1 mm/s friction regularisation and no contact
+// margin.
 func DefaultPhysics() Physics {
 	return Physics{
 		YoungModulus:        5e9 / 1000,
@@ -54,7 +60,8 @@ func DefaultPhysics() Physics {
 		LinksPerMM:          1,
 		ContactStiffness:    1000,
 		ContactDampingRatio: 1,
-		MaxPenetration:      0.05,
+		MaxPenetration:      0.01,
+		ContactRamp:         0.01,
 		Friction:            0.25,
 		SlipVelocity:        1,
 		ContactMargin:       0,
@@ -80,6 +87,7 @@ func (p Physics) Validate() error {
 		{"Friction", p.Friction, p.Friction >= 0},
 		{"SlipVelocity", p.SlipVelocity, p.SlipVelocity > 0},
 		{"ContactMargin", p.ContactMargin, p.ContactMargin >= 0},
+		{"ContactRamp", p.ContactRamp, p.ContactRamp >= 0 && p.ContactRamp <= 10},
 	}
 	for _, c := range check {
 		if math.IsNaN(c.v) || math.IsInf(c.v, 0) || !c.ok {

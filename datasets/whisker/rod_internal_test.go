@@ -43,7 +43,7 @@ func TestCantileverTipLoad(t *testing.T) {
 			var out [6]float64
 			h := 1e-4
 			for k := 0; k < 3000; k++ {
-				out, err = st.step(h, geom.Identity(), geom.Vec3{}, geom.Vec3{}, nil, true)
+				out, err = st.step(h, geom.Identity(), geom.Vec3{}, geom.Vec3{}, nil, geom.Vec3{}, 1, true)
 				if err != nil {
 					t.Fatal(err)
 				}

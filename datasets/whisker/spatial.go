@@ -171,3 +171,70 @@ func inv3sym(a [9]float64) ([9]float64, bool) {
 	c22 := a[0]*a[4] - a[1]*a[3]
 	return [9]float64{c00 * id, c01 * id, c02 * id, c01 * id, c11 * id, c12 * id, c02 * id, c12 * id, c22 * id}, true
 }
+
+// quat is a unit quaternion (w, x, y, z).
+type quat [4]float64
+
+func (a quat) mul(b quat) quat {
+	return quat{
+		a[0]*b[0] - a[1]*b[1] - a[2]*b[2] - a[3]*b[3],
+		a[0]*b[1] + a[1]*b[0] + a[2]*b[3] - a[3]*b[2],
+		a[0]*b[2] - a[1]*b[3] + a[2]*b[0] + a[3]*b[1],
+		a[0]*b[3] + a[1]*b[2] - a[2]*b[1] + a[3]*b[0],
+	}
+}
+
+func (a quat) conj() quat { return quat{a[0], -a[1], -a[2], -a[3]} }
+
+func (a quat) normalized() quat {
+	n := 1 / math.Sqrt(a[0]*a[0]+a[1]*a[1]+a[2]*a[2]+a[3]*a[3])
+	return quat{a[0] * n, a[1] * n, a[2] * n, a[3] * n}
+}
+
+// mat returns the rotation matrix of a unit quaternion.
+func (a quat) mat() geom.Mat3 {
+	w, x, y, z := a[0], a[1], a[2], a[3]
+	return geom.Mat3{
+		{1 - 2*(y*y+z*z), 2 * (x*y - w*z), 2 * (x*z + w*y)},
+		{2 * (x*y + w*z), 1 - 2*(x*x+z*z), 2 * (y*z - w*x)},
+		{2 * (x*z - w*y), 2 * (y*z + w*x), 1 - 2*(x*x+y*y)},
+	}
+}
+
+// log returns the rotation vector of a unit quaternion (angle < π).
+func (a quat) log() geom.Vec3 {
+	w := a[0]
+	v := geom.Vec3{a[1], a[2], a[3]}
+	if w < 0 {
+		w, v = -w, v.Scale(-1)
+	}
+	s2 := v.Dot(v)
+	var f float64
+	if s2 < 1e-4 {
+		// 2·atan(s/w)/s = (2/w)(1 − s²/(3w²) + s⁴/(5w⁴)), |s| < 0.01
+		r := s2 / (w * w)
+		f = 2 / w * (1 - r/3 + r*r/5)
+	} else {
+		s := math.Sqrt(s2)
+		f = 2 * math.Atan2(s, w) / s
+	}
+	return v.Scale(f)
+}
+
+// quatExp returns the unit quaternion of rotation vector r.
+func quatExp(r geom.Vec3) quat {
+	th2 := r.Dot(r)
+	if th2 < 1e-8 {
+		return quat{1 - th2/8, r[0] / 2, r[1] / 2, r[2] / 2}.normalized()
+	}
+	th := math.Sqrt(th2)
+	s, c := math.Sincos(th / 2)
+	k := s / th
+	return quat{c, r[0] * k, r[1] * k, r[2] * k}
+}
+
+// quatRotZ returns the rotation by angle a about z.
+func quatRotZ(a float64) quat {
+	s, c := math.Sincos(a / 2)
+	return quat{c, 0, 0, s}
+}
