@@ -3,7 +3,7 @@
 package rsa
 
 // haveSIMDKernels reports that this architecture has no assembly kernels, so
-// simdAvailable is false and the pure-Go kernels always run.
+// simdAvailable() is false and the pure-Go kernels always run.
 const haveSIMDKernels = false
 
 // simdSelf3 processes nothing on this architecture: every column is left to

@@ -16,8 +16,8 @@ import (
 const rdmBlockCols = 4096
 
 // simdAvailable reports whether the AVX2+FMA kernels may run on this CPU.
-// It is fixed at start-up and never written afterwards.
-var simdAvailable = cpu.X86.HasAVX2 && cpu.X86.HasFMA && haveSIMDKernels
+// (cpu.X86 is filled once by x/sys/cpu at start-up.)
+func simdAvailable() bool { return haveSIMDKernels && cpu.X86.HasAVX2 && cpu.X86.HasFMA }
 
 // ConstantRowError reports a stimulus row whose features are all equal, so
 // its Pearson correlation with any other row is undefined.
@@ -45,12 +45,12 @@ func (e *NonFiniteError) Error() string {
 // fixed blocks of columns, spread over up to workers goroutines
 // (workers ≤ 0 means GOMAXPROCS).
 func RDMFloat32(x []float32, rows, cols, workers int) ([]float64, error) {
-	return rdm(x, rows, cols, workers, simdAvailable)
+	return rdm(x, rows, cols, workers, simdAvailable())
 }
 
 // RDMFloat64 is RDMFloat32 for float64 input.
 func RDMFloat64(x []float64, rows, cols, workers int) ([]float64, error) {
-	return rdm(x, rows, cols, workers, simdAvailable)
+	return rdm(x, rows, cols, workers, simdAvailable())
 }
 
 type float interface{ ~float32 | ~float64 }

@@ -102,7 +102,7 @@ func TestRDMKernelsAgree(t *testing.T) {
 		}
 		want := naiveRDM(x, c.rows, c.cols)
 		for _, simd := range []bool{false, true} {
-			if simd && !simdAvailable {
+			if simd && !simdAvailable() {
 				continue
 			}
 			for _, workers := range []int{1, 3} {
@@ -225,7 +225,7 @@ func BenchmarkRDMFloat32(b *testing.B) {
 		name string
 		simd bool
 	}{{"simd", true}, {"go", false}} {
-		if bc.simd && !simdAvailable {
+		if bc.simd && !simdAvailable() {
 			continue
 		}
 		b.Run(bc.name, func(b *testing.B) {
