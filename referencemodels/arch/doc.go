@@ -1,0 +1,39 @@
+// Package arch describes a reference EAD model declaratively: a
+// JSON-serialisable Config, its validation, and the ordered parameter list
+// (PyTorch-state_dict-like names, shapes and initialisers) that the config
+// implies, computed without building a graph, plus deterministic
+// initialisation of that list from a seed.
+//
+// # Parameter naming
+//
+// Names are dot-separated like a PyTorch state_dict. Every shape is the
+// PyTorch shape of the same tensor and the data are row-major, so a weight
+// exported from PyTorch with .numpy() has identical bytes.
+//
+//	encoder.<node>.pre.weight        conv (Cout, Cin, 2, 2) for conv1..conv6,
+//	                                 linear (out, in) for fc7, fc8
+//	encoder.<node>.pre.bias          (out,)
+//	encoder.<node>.cell.tau          (1,)   TimeDecay only
+//	encoder.<node>.cell.conv.weight  UGRNN (2C,2C,2,2); IntersectionRNN and
+//	                                 LSTM (4C,2C,2,2)
+//	encoder.<node>.cell.conv.bias
+//	encoder.<node>.cell.conv_ru.*    GRU (2C,2C,2,2) reset/update conv
+//	encoder.<node>.cell.conv_c.*     GRU (C,2C,2,2) candidate conv
+//	encoder.<node>.cell.ln_<g>.weight, .bias   (C,) LayerNorm per gate g:
+//	                                 UGRNN g,c; IntersectionRNN gh,h,gy,y;
+//	                                 GRU r,z,c; LSTM i,j,f,o,cell
+//	attender.action_token            (repr,)
+//	attender.wte.weight, .bias       (n_embd, repr), (n_embd,)
+//	attender.wpe.weight              (block_size, n_embd)
+//	attender.h.<i>.ln_1.weight/bias, attender.h.<i>.attn.c_attn.weight (3n, n)
+//	/bias, attender.h.<i>.attn.c_proj.weight (n, n)/bias, attender.h.<i>.ln_2.*,
+//	attender.h.<i>.mlp.c_fc.weight (4n, n)/bias, attender.h.<i>.mlp.c_proj.weight
+//	(n, 4n)/bias
+//	attender.ln_f.weight, .bias
+//	attender.lm_head.weight          (hidden_dim, n_embd), no bias
+//	decoder.l<i>.weight, .bias       linear layers, (out, in), (out,)
+//
+// Within a cell conv the output channels are the gates in the order listed
+// in paper-spec §2.3 (e.g. IntersectionRNN [gh; h; gy; y]); the input
+// channels are [u; state].
+package arch

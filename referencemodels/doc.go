@@ -1,0 +1,11 @@
+// Package referencemodels is the root of the bundled reference models: the
+// Encoder–Attender–Decoder (EAD) ConvRNN family of Chung et al. 2025
+// (paper-spec §2), built in gorgonia. The code lives in the sub-packages:
+//
+//   - arch:  the declarative architecture Config and the parameter list
+//     (names, shapes, initialisers) derived from it without a graph;
+//   - gops:  the custom gorgonia operations the models need;
+//   - ead:   the gorgonia graph (encoder, cells, attender, decoders),
+//     forward pass, activations, loss and gradients;
+//   - optim: SGD-momentum and AdamW updates over the parameter tensors.
+package referencemodels
