@@ -39,9 +39,11 @@ func commands() *command {
 		short: "benchmark and leaderboard for models of touch",
 		subs: []*command{
 			adminCommand(),
+			datasetCommand(),
 			evalCommand(),
 			migrateCommand(),
 			serveCommand(),
+			simulateCommand(),
 		},
 	}
 }
