@@ -8,10 +8,14 @@ import (
 	"github.com/whiskerbench/whiskerbench/datasets/geom"
 )
 
-// rodgersStandIn is a curved plate standing in for the Rodgers stimulus
-// surface (47 × 22 × 17 mm after the protocol's 55 mm scaling, like the
-// paper's plate): a 30° shell of radius 2 (units), 0.05 thick, 0.6 tall.
-func rodgersStandIn() curvedPlate { return curvedPlate{rad: 2, th: 0.05, half: geom.Deg(30), hz: 0.3} }
+// rodgersStandIn stands in for the Rodgers stimulus surface until the
+// object library's plate is used: a shell arc of radius 0.69, ±80°, 0.03
+// thick and 0.508 tall, turned so that its chord lies along x — a raw box
+// of ≈ 1.36 × 0.6 × 0.51 like the paper's plate (1.373 × 0.652 × 0.508,
+// simulator-spec §8.3), i.e. ≈ 47 × 21 × 18 mm at the protocol's 55 mm.
+func rodgersStandIn() turned {
+	return turned{curvedPlate{rad: 0.69, th: 0.03, half: geom.Deg(80), hz: 0.254}}
+}
 
 // sweepStandIn is a sphere standing in for a ShapeNet object.
 func sweepStandIn() sphere { return sphere{r: 1} }

@@ -582,3 +582,36 @@ func (st *rodState) contacts(h float64, objs []objFrame, base geom.Vec3, ramp fl
 	}
 	return touched, nil
 }
+
+// atRest reports whether every joint is at its rest rotation and still, to
+// round-off: the state then is an exact equilibrium without loads.
+func (st *rodState) atRest() bool {
+	if len(st.loads) > 0 {
+		return false
+	}
+	for j := range st.q {
+		w := st.w[j]
+		if w.Dot(w) > 1e-24 {
+			return false
+		}
+		th := st.g.rest[j].conj().mul(st.q[j]).log()
+		if th.Dot(th) > 1e-28 {
+			return false
+		}
+	}
+	return true
+}
+
+// bounds returns the whisker's world box from the last step's kinematics,
+// grown by m.
+func (st *rodState) bounds(base geom.Vec3, m float64) (lo, hi geom.Vec3) {
+	g := st.g
+	lo, hi = st.pos[0], st.pos[0]
+	for i := 1; i < g.n; i++ {
+		lo, hi = geom.Min(lo, st.pos[i]), geom.Max(hi, st.pos[i])
+	}
+	tip := st.pos[g.n-1].Add(col(st.rot[g.n-1], 0).Scale(g.ell))
+	lo, hi = geom.Min(lo, tip), geom.Max(hi, tip)
+	d := geom.Vec3{m, m, m}
+	return lo.Add(base).Sub(d), hi.Add(base).Add(d)
+}

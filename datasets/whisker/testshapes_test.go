@@ -122,3 +122,24 @@ func (c curvedPlate) Bounds() geom.AABB {
 	r := c.rad + c.th
 	return geom.AABB{Lo: geom.Vec3{(c.rad - c.th) * math.Cos(c.half), -r * math.Sin(c.half), -c.hz}, Hi: geom.Vec3{r, r * math.Sin(c.half), c.hz}}
 }
+
+// turned is a plate rotated by +90° about z and centred on its bounding
+// box, as a mesh exported around its centre would be.
+type turned struct{ s curvedPlate }
+
+func (t turned) raw() geom.AABB {
+	b := t.s.Bounds()
+	return geom.AABB{Lo: geom.Vec3{-b.Hi[1], b.Lo[0], b.Lo[2]}, Hi: geom.Vec3{-b.Lo[1], b.Hi[0], b.Hi[2]}}
+}
+
+func (t turned) Distance(p geom.Vec3) (float64, geom.Vec3) {
+	p = p.Add(t.raw().Center())
+	d, n := t.s.Distance(geom.Vec3{p[1], -p[0], p[2]})
+	return d, geom.Vec3{-n[1], n[0], n[2]}
+}
+
+func (t turned) Bounds() geom.AABB {
+	b := t.raw()
+	c := b.Center()
+	return geom.AABB{Lo: b.Lo.Sub(c), Hi: b.Hi.Sub(c)}
+}
