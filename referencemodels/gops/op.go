@@ -1,0 +1,189 @@
+package gops
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+type float interface{ ~float32 | ~float64 }
+
+// kernel is one custom operation: a pure function of its inputs with a
+// fixed output shape, optionally differentiable symbolically.
+type kernel struct {
+	// name identifies the operation and every parameter it closes over;
+	// gorgonia merges nodes with equal hashes, so it must be unique per
+	// distinct computation.
+	name   string
+	inDims  []int // dims of each input (0: scalar)
+	outDims int
+	shape  func(in []tensor.Shape) (tensor.Shape, error)
+	f32    func(out []float32, in [][]float32, shapes []tensor.Shape)
+	f64    func(out []float64, in [][]float64, shapes []tensor.Shape)
+	// grad returns the gradient node of every input (nil where wrt is
+	// false); nil grad means the op is not differentiable.
+	grad func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
+	wrt  []bool
+}
+
+type op struct{ k *kernel }
+
+var _ G.SDOp = op{}
+
+func (o op) Arity() int { return len(o.k.inDims) }
+
+func typeOf(dims int) hm.Type {
+	a := hm.TypeVariable('a')
+	if dims == 0 {
+		return a
+	}
+	return G.TensorType{Dims: dims, Of: a}
+}
+
+func (o op) Type() hm.Type {
+	ts := make([]hm.Type, 0, len(o.k.inDims)+1)
+	for _, d := range o.k.inDims {
+		ts = append(ts, typeOf(d))
+	}
+	ts = append(ts, typeOf(o.k.outDims))
+	return hm.NewFnType(ts...)
+}
+
+func (o op) InferShape(in ...G.DimSizer) (tensor.Shape, error) {
+	shapes := make([]tensor.Shape, len(in))
+	for i, d := range in {
+		s, ok := d.(tensor.Shape)
+		if !ok {
+			return nil, fmt.Errorf("%s: input %d has no shape", o.k.name, i)
+		}
+		shapes[i] = s
+	}
+	return o.k.shape(shapes)
+}
+
+func (o op) ReturnsPtr() bool      { return false }
+func (o op) CallsExtern() bool     { return false }
+func (o op) OverwritesInput() int  { return -1 }
+func (o op) WriteHash(h hash.Hash) { fmt.Fprint(h, o.k.name) }
+func (o op) Hashcode() uint32 {
+	h := fnv.New32a()
+	o.WriteHash(h)
+	return h.Sum32()
+}
+func (o op) String() string { return o.k.name }
+
+func (o op) DiffWRT(n int) []bool {
+	if o.k.grad == nil {
+		return make([]bool, n)
+	}
+	return o.k.wrt
+}
+
+func (o op) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if o.k.grad == nil {
+		return nil, fmt.Errorf("%s is not differentiable", o.k.name)
+	}
+	return o.k.grad(inputs, output, grad)
+}
+
+// data returns v's elements as a contiguous slice (copying views) and its
+// shape.
+func data(v G.Value) (any, tensor.Shape, error) {
+	switch x := v.(type) {
+	case *G.F32:
+		return []float32{float32(*x)}, tensor.ScalarShape(), nil
+	case *G.F64:
+		return []float64{float64(*x)}, tensor.ScalarShape(), nil
+	case *tensor.Dense:
+		if x.RequiresIterator() {
+			x = x.Materialize().(*tensor.Dense)
+		}
+		return x.Data(), x.Shape(), nil
+	}
+	return nil, nil, fmt.Errorf("unsupported value %T", v)
+}
+
+func (o op) Do(vals ...G.Value) (G.Value, error) {
+	return o.run(nil, vals)
+}
+
+func (o op) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
+	return o.run(prealloc, vals)
+}
+
+func (o op) run(prealloc G.Value, vals []G.Value) (G.Value, error) {
+	if len(vals) != len(o.k.inDims) {
+		return nil, fmt.Errorf("%s: %d inputs, want %d", o.k.name, len(vals), len(o.k.inDims))
+	}
+	ins := make([]any, len(vals))
+	shapes := make([]tensor.Shape, len(vals))
+	for i, v := range vals {
+		d, s, err := data(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s input %d: %w", o.k.name, i, err)
+		}
+		ins[i], shapes[i] = d, s
+	}
+	outShape, err := o.k.shape(shapes)
+	if err != nil {
+		return nil, err
+	}
+	switch ins[0].(type) {
+	case []float32:
+		in := make([][]float32, len(ins))
+		for i := range ins {
+			x, ok := ins[i].([]float32)
+			if !ok {
+				return nil, fmt.Errorf("%s: mixed dtypes", o.k.name)
+			}
+			in[i] = x
+		}
+		return finish(prealloc, outShape, tensor.Float32, func(out []float32) { o.k.f32(out, in, shapes) })
+	case []float64:
+		in := make([][]float64, len(ins))
+		for i := range ins {
+			x, ok := ins[i].([]float64)
+			if !ok {
+				return nil, fmt.Errorf("%s: mixed dtypes", o.k.name)
+			}
+			in[i] = x
+		}
+		return finish(prealloc, outShape, tensor.Float64, func(out []float64) { o.k.f64(out, in, shapes) })
+	}
+	return nil, fmt.Errorf("%s: dtype %T not supported", o.k.name, ins[0])
+}
+
+func finish[T float](prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, f func([]T)) (G.Value, error) {
+	if shape.IsScalar() {
+		out := make([]T, 1)
+		f(out)
+		switch v := any(out[0]).(type) {
+		case float32:
+			return G.NewF32(v), nil
+		case float64:
+			return G.NewF64(v), nil
+		}
+	}
+	var t *tensor.Dense
+	if p, ok := prealloc.(*tensor.Dense); ok && p.Shape().Eq(shape) && p.Dtype() == dt && !p.RequiresIterator() {
+		t = p
+	} else {
+		t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(dt))
+	}
+	f(t.Data().([]T))
+	return t, nil
+}
+
+// apply builds the node for k over inputs.
+func apply(k *kernel, inputs ...*G.Node) (*G.Node, error) {
+	n, err := G.ApplyOp(op{k}, inputs...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", k.name, err)
+	}
+	return n, nil
+}
+
