@@ -15,7 +15,7 @@ func run(t *testing.T, shapes [][]int, vals [][]float64, b builder) []float64 {
 	ins := make([]*G.Node, len(shapes))
 	for i, s := range shapes {
 		tt := tensor.New(tensor.WithShape(s...), tensor.WithBacking(vals[i]))
-		ins[i] = G.NewTensor(g, tensor.Float64, len(s), G.WithShape(s...), G.WithValue(tt))
+		ins[i] = G.NewTensor(g, tensor.Float64, len(s), G.WithShape(s...), G.WithValue(tt), G.WithName(string(rune('a'+i))))
 	}
 	out, err := b(g, ins)
 	if err != nil {
