@@ -29,7 +29,19 @@ type Params struct {
 	PerClass       int    `json:"per_class"`
 	Seed           uint64 `json:"seed"`
 	ObjectsPerShrd int    `json:"objects_per_shard"`
+	// Assign selects how objects are split: "" for train/validation/test
+	// (70/15/15 per class), AssignTrainVal for train/validation (85/15),
+	// AssignTest to put every object in the test split. A benchmark draws
+	// its public and its held-out objects in separate builds with separate
+	// seeds, so a hosted instance can keep the test seed secret.
+	Assign string `json:"assign,omitempty"`
 }
+
+// The Assign modes.
+const (
+	AssignTrainVal = "train-validation"
+	AssignTest     = "test"
+)
 
 // Object is one object of the dataset.
 type Object struct {

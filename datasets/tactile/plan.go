@@ -34,6 +34,11 @@ func (p Params) validate() error {
 	if p.PerClass < 1 || p.PerClass > 100000 {
 		return fmt.Errorf("--per-class %d: choose 1 to 100000 objects per class", p.PerClass)
 	}
+	switch p.Assign {
+	case "", AssignTrainVal, AssignTest:
+	default:
+		return fmt.Errorf("unknown split assignment %q", p.Assign)
+	}
 	if p.ObjectsPerShrd < 1 {
 		return fmt.Errorf("objects per shard %d must be positive", p.ObjectsPerShrd)
 	}
@@ -74,6 +79,15 @@ func Plan(p Params) (*Manifest, error) {
 	for label, name := range classes {
 		order := rand.New(rand.NewPCG(p.Seed, uint64(label)+1)).Perm(p.PerClass)
 		val, test := splitCounts(p.PerClass)
+		switch p.Assign {
+		case AssignTrainVal:
+			val, test = max(1, int(float64(p.PerClass)*valFraction+0.5)), 0
+			if p.PerClass < 2 {
+				val = 0
+			}
+		case AssignTest:
+			val, test = 0, p.PerClass
+		}
 		for rank, k := range order {
 			split := Train
 			switch {

@@ -85,3 +85,31 @@ func TestPlanErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanAssign(t *testing.T) {
+	count := func(m *Manifest) map[string]int {
+		c := map[string]int{}
+		for _, o := range m.Objects {
+			c[o.Split]++
+		}
+		return c
+	}
+	tv, err := Plan(Params{Protocol: "sweep16", Classes: 3, PerClass: 7, Seed: 1, ObjectsPerShrd: 4, Assign: AssignTrainVal})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 15% of 7 rounds to 1 validation object per class; no test objects.
+	if c := count(tv); c[Train] != 18 || c[Validation] != 3 || c[Test] != 0 {
+		t.Errorf("train-validation: %v", c)
+	}
+	te, err := Plan(Params{Protocol: "sweep16", Classes: 3, PerClass: 5, Seed: 9, ObjectsPerShrd: 4, Assign: AssignTest})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := count(te); c[Test] != 15 || len(c) != 1 {
+		t.Errorf("test: %v", c)
+	}
+	if _, err := Plan(Params{Protocol: "sweep16", Classes: 3, PerClass: 5, Assign: "half"}); err == nil {
+		t.Error("unknown assignment accepted")
+	}
+}
