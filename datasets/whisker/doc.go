@@ -6,5 +6,29 @@
 // configurations of the paper's protocols (sweep16, sweep-hv, rodgers).
 //
 // Units are those of WHISKiT Physics: mm, kg, s; forces come out in mN and
-// moments in mN·mm, in world axes, moments about each base point.
+// moments in mN·mm, in world axes, moments about each base point; the
+// readout is the load the whisker exerts on its follicle.
+//
+// Deviations from WHISKiT (simulator-spec), on purpose:
+//   - Joint law: a real Euler–Bernoulli lumping, k = E·I/ℓ per joint with an
+//     elastic base half-link (a tip load deflects by P·L³/3EI), instead of
+//     Bullet velocity motors with k = E·I/S; damping c = 2ζ√(k·J_distal)
+//     with ζ = 0.32 instead of the Δ = 1/HZ formula. Signals are therefore
+//     larger (stiffer whiskers) and do not depend on the output rate.
+//   - Twist is elastic (G·J, ν = 0.35), not locked.
+//   - Curvature is computed for the actual number of links, so short
+//     whiskers keep their bend and RB0 is not read past its table.
+//   - Row 0 is the readout at t = 0, not uninitialised memory.
+//   - Contact: penalty (1000 mN/mm, saturating at 0.01 mm) plus regularised
+//     Coulomb friction μ = 0.25 on the true surface (ContactMargin 0, WHISKiT
+//     0.5 mm), ramped in over 10 ms so objects that start overlapping the
+//     whiskers (the placement rule makes that common) push them out gently.
+//   - The 110 Hz protocol is as stable as the 1000 Hz one (internal step ≤
+//     50 µs at any output rate).
+//   - Whisking: the documented generator is applied as an orientation about
+//     the rest angles in the head frame (WHISKiT integrates per-frame world
+//     angular velocities, without its ±60°/30° joint limits); a trajectory
+//     file is applied as WHISKiT does (world axes, one sample per frame).
+//   - Object placement uses the rotated bounding box of Shape.Bounds, not
+//     the rotated vertex set (tighter for 30° and 120°).
 package whisker
