@@ -92,6 +92,19 @@ func TestForwardGolden(t *testing.T) {
 		{"add_bias", [][]int{{2, 2}, {2}}, [][]float64{{1, 2, 3, 4}, {10, 20}},
 			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return AddBias(in[0], in[1]) },
 			[]float64{11, 12, 23, 24}},
+		// GELU(1) = 0.5·(1 + tanh(√(2/π)·1.044715)) = 0.8411920.
+		{"gelu", [][]int{{1, 2}}, [][]float64{{1, 0}},
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return GELU(in[0]) },
+			[]float64{0.5 * (1 + math.Tanh(math.Sqrt(2/math.Pi)*1.044715)), 0}},
+		// Scores [[1, 9],[0, ln 3]] scaled by 1: row 0 sees only itself (1, 0);
+		// row 1: softmax(0, ln 3) = (1/4, 3/4).
+		{"causal_softmax", [][]int{{1, 2, 2}}, [][]float64{{1, 9, 0, math.Log(3)}},
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return CausalSoftmax(in[0], 1) },
+			[]float64{1, 0, 0.25, 0.75}},
+		// a = [9], o_0 = [1 2], o_1 = [3 4] (B = 2): sequences (1 9 3 9), (2 9 4 9).
+		{"interleave", [][]int{{1}, {1, 2}, {1, 2}}, [][]float64{{9}, {1, 2}, {3, 4}},
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return Interleave(in[0], in[1:]) },
+			[]float64{1, 9, 3, 9, 2, 9, 4, 9}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

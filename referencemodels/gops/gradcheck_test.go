@@ -158,6 +158,43 @@ func TestGradients(t *testing.T) {
 				}
 				return AddBias(m, in[2])
 			}},
+		{"gelu", [][]int{{3, 4}}, []bool{true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return GELU(in[0]) }},
+		{"causal_softmax", [][]int{{2, 4, 4}}, []bool{true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return CausalSoftmax(in[0], 0.7) }},
+		{"split_heads", [][]int{{6, 2 * 3}}, []bool{true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return SplitHeads(in[0], 2, 3, 2) }},
+		{"interleave", [][]int{{2}, {2, 3}, {2, 3}}, []bool{true, true, true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return Interleave(in[0], in[1:]) }},
+		{"select_position", [][]int{{2, 3 * 4}}, []bool{true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return SelectPosition(in[0], 3, 4, 3) }},
+		{"add_positions", [][]int{{2, 3 * 4}, {5, 2}}, []bool{true, true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return AddPositions(in[0], in[1], 3, 4) }},
+		// Attention core: split heads, Q·Kᵀ, causal softmax, ·V, merge.
+		{"attention", [][]int{{4, 2 * 3}, {4, 2 * 3}, {4, 2 * 3}}, []bool{true, true, true}, nil,
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) {
+				var hs [3]*G.Node
+				for i := range hs {
+					h, err := SplitHeads(in[i], 2, 3, 2)
+					if err != nil {
+						return nil, err
+					}
+					hs[i] = h
+				}
+				s, err := G.BatchedMatMul(hs[0], hs[1], false, true)
+				if err != nil {
+					return nil, err
+				}
+				p, err := CausalSoftmax(s, 0.5)
+				if err != nil {
+					return nil, err
+				}
+				y, err := G.BatchedMatMul(p, hs[2])
+				if err != nil {
+					return nil, err
+				}
+				return MergeHeads(y, 2, 2)
+			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) { gradCheck(t, tc.shapes, tc.diff, tc.init, tc.build) })

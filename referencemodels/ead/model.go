@@ -1,0 +1,407 @@
+package ead
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+
+	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
+	"github.com/whiskerbench/whiskerbench/referencemodels/arch"
+	"github.com/whiskerbench/whiskerbench/referencemodels/gops"
+)
+
+// Model is an architecture with its parameters.
+type Model struct {
+	Config arch.Config
+	Params arch.Params
+}
+
+// New checks that params match cfg's parameter list exactly (names, order,
+// shapes, finite values) and returns the model; params are not copied.
+func New(cfg arch.Config, params arch.Params) (*Model, error) {
+	specs, err := cfg.Specs()
+	if err != nil {
+		return nil, err
+	}
+	if len(params) != len(specs) {
+		return nil, fmt.Errorf("model: %d parameters, config needs %d", len(params), len(specs))
+	}
+	for i, s := range specs {
+		p := params[i]
+		if p.Name != s.Name {
+			return nil, fmt.Errorf("model: parameter %d is %q, want %q", i, p.Name, s.Name)
+		}
+		if fmt.Sprint(p.Shape) != fmt.Sprint(s.Shape) || len(p.Data) != s.Size() {
+			return nil, fmt.Errorf("model: parameter %s has shape %v (%d values), want %v", s.Name, p.Shape, len(p.Data), s.Shape)
+		}
+		for j, v := range p.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return nil, fmt.Errorf("model: parameter %s element %d is %v", s.Name, j, v)
+			}
+		}
+	}
+	return &Model{Config: cfg, Params: params}, nil
+}
+
+// NewRandom returns a model with cfg's deterministic initialisation from seed.
+func NewRandom(cfg arch.Config, seed uint64) (*Model, error) {
+	p, err := cfg.Init(seed)
+	if err != nil {
+		return nil, err
+	}
+	return &Model{Config: cfg, Params: p}, nil
+}
+
+// Options choose what a Graph computes.
+type Options struct {
+	// Batch is the fixed batch size of the graph.
+	Batch int
+	// Train adds the loss, its gradients and (if configured) dropout.
+	Train bool
+	// Activations adds taps for every layer of the activation rule.
+	Activations bool
+	// Float64 builds the graph in float64 (for gradient checks); the
+	// parameters are then copied in at every run instead of shared.
+	Float64 bool
+	// DropoutSeed seeds the dropout masks of a training graph.
+	DropoutSeed uint64
+}
+
+// Graph is a compiled gorgonia graph of a model for one batch size. It
+// shares the model's float32 parameter slices, so updating them in place
+// changes the next run. A Graph is not safe for concurrent use; build one
+// per goroutine.
+type Graph struct {
+	m      *Model
+	opts   Options
+	g      *G.ExprGraph
+	vm     G.VM
+	xs     []*G.Node
+	xData  [][]float32
+	xData6 [][]float64
+	target *G.Node
+	tData  any
+	pnodes []*G.Node
+	p64    [][]float64
+	logits *gops.Capture
+	loss   *gops.Capture
+	taps   map[string][]*gops.Capture
+	masks  []*mask
+	rng    *dropRNG
+}
+
+// Build compiles a graph for m.
+func (m *Model) Build(opts Options) (*Graph, error) {
+	if opts.Batch <= 0 {
+		return nil, fmt.Errorf("build: batch %d must be positive", opts.Batch)
+	}
+	cfg := m.Config
+	if _, err := New(cfg, m.Params); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	dt := tensor.Float32
+	if opts.Float64 {
+		dt = tensor.Float64
+	}
+	b := &builder{cfg: cfg, g: G.NewGraph(), dt: dt, batch: opts.Batch, train: opts.Train,
+		params: map[string]*G.Node{}, zeros: map[string]*G.Node{}}
+	if opts.Activations {
+		b.taps = map[string][]*gops.Capture{}
+	}
+	gr := &Graph{m: m, opts: opts, g: b.g, rng: newDropRNG(opts.DropoutSeed)}
+	if dt == tensor.Float32 {
+		b.one = G.NewConstant(float32(1), G.WithName("one"))
+	} else {
+		b.one = G.NewConstant(1.0, G.WithName("one"))
+	}
+	b.one = b.g.AddNode(b.one)
+	for _, p := range m.Params {
+		shape := graphShape(p.Shape)
+		var backing any = p.Data
+		if opts.Float64 {
+			d := make([]float64, len(p.Data))
+			gr.p64 = append(gr.p64, d)
+			backing = d
+		}
+		n := G.NewTensor(b.g, dt, len(shape), G.WithShape(shape...), G.WithName(p.Name),
+			G.WithValue(b.newTensor(shape, backing)))
+		b.params[p.Name] = n
+		gr.pnodes = append(gr.pnodes, n)
+	}
+	// One input node per step, (30, B·35), column b·35 + h·7 + w.
+	N := opts.Batch * arch.InputHeight * arch.InputWidth
+	for t := 0; t < arch.InputSteps; t++ {
+		backing := b.alloc(arch.InputChannels * N)
+		switch d := backing.(type) {
+		case []float32:
+			gr.xData = append(gr.xData, d)
+		case []float64:
+			gr.xData6 = append(gr.xData6, d)
+		}
+		x := G.NewTensor(b.g, dt, 2, G.WithShape(arch.InputChannels, N), G.WithName(fmt.Sprintf("x_%d", t)),
+			G.WithValue(b.newTensor([]int{arch.InputChannels, N}, backing)))
+		gr.xs = append(gr.xs, x)
+	}
+	logits, err := b.forward(gr.xs)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	gr.logits = &gops.Capture{}
+	if _, err := gops.Tap(logits, gr.logits, "logits"); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	var vmOpts []G.VMOpt
+	if opts.Train {
+		K := cfg.Classes
+		gr.tData = b.alloc(K * opts.Batch)
+		gr.target = G.NewTensor(b.g, dt, 2, G.WithShape(K, opts.Batch), G.WithName("target"),
+			G.WithValue(b.newTensor([]int{K, opts.Batch}, gr.tData)))
+		loss, err := gops.SoftmaxXent(logits, gr.target)
+		if err != nil {
+			return nil, fmt.Errorf("build loss: %w", err)
+		}
+		gr.loss = &gops.Capture{}
+		if _, err := gops.Tap(loss, gr.loss, "loss"); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		// Backpropagate with a graph-local seed node rather than G.Grad,
+		// whose shared package-level constant races across graphs.
+		if _, err := G.Backpropagate(G.Nodes{loss}, G.Nodes{b.one}, gr.pnodes); err != nil {
+			return nil, fmt.Errorf("build gradients: %w", err)
+		}
+		vmOpts = append(vmOpts, G.BindDualValues(gr.pnodes...))
+	}
+	gr.taps = b.taps
+	gr.masks = b.masks
+	gr.vm = G.NewTapeMachine(b.g, vmOpts...)
+	return gr, nil
+}
+
+// graphShape is a parameter's shape inside the graph: conv weights
+// (out, in, 2, 2) act as (out, 4·in) matrices over the same row-major data.
+func graphShape(s []int) []int {
+	if len(s) == 4 {
+		return []int{s[0], s[1] * s[2] * s[3]}
+	}
+	return append([]int(nil), s...)
+}
+
+// Close releases the graph's machine.
+func (gr *Graph) Close() error {
+	if gr.vm != nil {
+		return gr.vm.Close()
+	}
+	return nil
+}
+
+// setInput checks x (B, 22, 30, 5, 7) float32 and copies it into the step
+// inputs: x_t[c, b·35 + p] = x[b, t, c, p].
+func (gr *Graph) setInput(x ndarray.Array) error {
+	B := gr.opts.Batch
+	want := []int{B, arch.InputSteps, arch.InputChannels, arch.InputHeight, arch.InputWidth}
+	if x.DType != ndarray.Float32 {
+		return fmt.Errorf("input: dtype %s, want float32", x.DType)
+	}
+	if fmt.Sprint(x.Shape) != fmt.Sprint(want) || len(x.F32) != ndarray.Size(want) {
+		return fmt.Errorf("input: shape %s, want %s", x.ShapeString(), ndarray.ShapeString(want))
+	}
+	if i := x.FirstNonFinite(); i >= 0 {
+		return fmt.Errorf("input: element %v is not finite", x.Index(i))
+	}
+	const P = arch.InputHeight * arch.InputWidth
+	for t := 0; t < arch.InputSteps; t++ {
+		for b := 0; b < B; b++ {
+			for c := 0; c < arch.InputChannels; c++ {
+				src := x.F32[((b*arch.InputSteps+t)*arch.InputChannels+c)*P:][:P]
+				off := c*B*P + b*P
+				if gr.xData != nil {
+					copy(gr.xData[t][off:off+P], src)
+				} else {
+					for p, v := range src {
+						gr.xData6[t][off+p] = float64(v)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func (gr *Graph) run(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, d := range gr.p64 {
+		for j, v := range gr.m.Params[i].Data {
+			d[j] = float64(v)
+		}
+	}
+	for _, mk := range gr.masks {
+		gr.rng.fill(mk)
+	}
+	gr.vm.Reset()
+	if err := gr.vm.RunAll(); err != nil {
+		return fmt.Errorf("run graph: %w", err)
+	}
+	return nil
+}
+
+// Output is the result of one forward pass.
+type Output struct {
+	// Logits is (B, classes).
+	Logits ndarray.Array
+	// Activations maps every layer name of the activation rule to (B, F);
+	// nil unless the graph was built with Activations.
+	Activations map[string]ndarray.Array
+}
+
+// Forward runs the graph on x (B, 22, 30, 5, 7).
+func (gr *Graph) Forward(ctx context.Context, x ndarray.Array) (*Output, error) {
+	if gr.opts.Train {
+		return nil, fmt.Errorf("forward: graph was built for training; build one with Train false")
+	}
+	if err := gr.setInput(x); err != nil {
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	if err := gr.run(ctx); err != nil {
+		return nil, fmt.Errorf("forward: %w", err)
+	}
+	return gr.output()
+}
+
+func (gr *Graph) output() (*Output, error) {
+	_, d := gr.logits.Values()
+	K, B := gr.m.Config.Classes, gr.opts.Batch
+	lg := make([]float32, K*B)
+	for k := 0; k < K; k++ {
+		for b := 0; b < B; b++ {
+			lg[b*K+k] = float32(d[k*B+b])
+		}
+	}
+	out := &Output{Logits: ndarray.FromFloat32([]int{B, K}, lg)}
+	if gr.taps != nil {
+		acts, err := gr.activations()
+		if err != nil {
+			return nil, err
+		}
+		out.Activations = acts
+	}
+	return out, nil
+}
+
+// Step runs one training pass on x with integer labels and returns the
+// mean cross-entropy, the logits and the gradient of every parameter (in
+// parameter order, flat row-major like the parameter data). The gradient
+// slices are reused by the next Step.
+func (gr *Graph) Step(ctx context.Context, x ndarray.Array, labels []int) (loss float64, logits ndarray.Array, grads [][]float32, err error) {
+	if !gr.opts.Train {
+		return 0, ndarray.Array{}, nil, fmt.Errorf("step: graph was built without Train")
+	}
+	if err := gr.setInput(x); err != nil {
+		return 0, ndarray.Array{}, nil, fmt.Errorf("step: %w", err)
+	}
+	K, B := gr.m.Config.Classes, gr.opts.Batch
+	if len(labels) != B {
+		return 0, ndarray.Array{}, nil, fmt.Errorf("step: %d labels for batch %d", len(labels), B)
+	}
+	switch t := gr.tData.(type) {
+	case []float32:
+		clear(t)
+	case []float64:
+		clear(t)
+	}
+	for b, y := range labels {
+		if y < 0 || y >= K {
+			return 0, ndarray.Array{}, nil, fmt.Errorf("step: label %d of sample %d outside [0, %d)", y, b, K)
+		}
+		switch t := gr.tData.(type) {
+		case []float32:
+			t[y*B+b] = 1
+		case []float64:
+			t[y*B+b] = 1
+		}
+	}
+	if err := gr.run(ctx); err != nil {
+		return 0, ndarray.Array{}, nil, fmt.Errorf("step: %w", err)
+	}
+	_, l := gr.loss.Values()
+	grads = make([][]float32, len(gr.pnodes))
+	for i, n := range gr.pnodes {
+		gv, err := n.Grad()
+		if err != nil {
+			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s: %w", gr.m.Params[i].Name, err)
+		}
+		switch d := gv.Data().(type) {
+		case []float32:
+			grads[i] = d
+		case []float64:
+			g := make([]float32, len(d))
+			for j, v := range d {
+				g[j] = float32(v)
+			}
+			grads[i] = g
+		default:
+			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s has type %T", gr.m.Params[i].Name, d)
+		}
+	}
+	out, err := gr.output()
+	if err != nil {
+		return 0, ndarray.Array{}, nil, err
+	}
+	return l[0], out.Logits, grads, nil
+}
+
+// Grads64 returns the float64 gradients of the last Step of a Float64 graph.
+func (gr *Graph) Grads64() ([][]float64, error) {
+	out := make([][]float64, len(gr.pnodes))
+	for i, n := range gr.pnodes {
+		gv, err := n.Grad()
+		if err != nil {
+			return nil, err
+		}
+		d, ok := gv.Data().([]float64)
+		if !ok {
+			return nil, fmt.Errorf("gradient of %s is %T, not float64", gr.m.Params[i].Name, gv.Data())
+		}
+		out[i] = d
+	}
+	return out, nil
+}
+
+// Activations runs m in inference mode (no dropout) on x (B, 22, 30, 5, 7)
+// and returns one (B, F) float32 array per layer of LayerNames.
+func Activations(ctx context.Context, m *Model, x ndarray.Array) (map[string]ndarray.Array, error) {
+	if x.Dims() != 5 {
+		return nil, fmt.Errorf("activations: input shape %s, want (B, 22, 30, 5, 7)", x.ShapeString())
+	}
+	gr, err := m.Build(Options{Batch: x.Shape[0], Activations: true})
+	if err != nil {
+		return nil, fmt.Errorf("activations: %w", err)
+	}
+	defer gr.Close()
+	out, err := gr.Forward(ctx, x)
+	if err != nil {
+		return nil, fmt.Errorf("activations: %w", err)
+	}
+	return out.Activations, nil
+}
+
+// Predict runs m in inference mode on x and returns the logits (B, classes).
+func Predict(ctx context.Context, m *Model, x ndarray.Array) (ndarray.Array, error) {
+	if x.Dims() != 5 {
+		return ndarray.Array{}, fmt.Errorf("predict: input shape %s, want (B, 22, 30, 5, 7)", x.ShapeString())
+	}
+	gr, err := m.Build(Options{Batch: x.Shape[0]})
+	if err != nil {
+		return ndarray.Array{}, fmt.Errorf("predict: %w", err)
+	}
+	defer gr.Close()
+	out, err := gr.Forward(ctx, x)
+	if err != nil {
+		return ndarray.Array{}, fmt.Errorf("predict: %w", err)
+	}
+	return out.Logits, nil
+}
