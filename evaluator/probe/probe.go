@@ -353,6 +353,10 @@ func Evaluate(ctx context.Context, train, test Dataset, opts Options) (Result, e
 		r.Warnings = append(r.Warnings, fmt.Sprintf(
 			"%d of %d test samples have labels absent from training (%v); they count as wrong", acc.Unseen, ts.n, acc.UnseenLabels))
 	}
+	if n := len(m.CV); n > 1 && (m.C == m.CV[0].C || m.C == m.CV[n-1].C) {
+		r.Warnings = append(r.Warnings, fmt.Sprintf(
+			"cross-validation chose C=%g, an end of the grid [%g, %g]; the best C may lie outside it", m.C, m.CV[0].C, m.CV[n-1].C))
+	}
 	if !m.Converged {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("final fit did not converge: %s", m.Stop))
 	}

@@ -192,6 +192,11 @@ func TestCrossValidationChoosesC(t *testing.T) {
 			for _, s := range res.CV {
 				t.Logf("C=%-6g cv accuracy %.3f folds %.3f iterations %d", s.C, s.Accuracy, s.Folds, s.Iterations)
 			}
+			atEdge := res.C == DefaultCs()[0] || res.C == DefaultCs()[len(DefaultCs())-1]
+			warned := slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "an end of the grid") })
+			if atEdge != warned {
+				t.Errorf("chose C=%g (grid end: %v) but warnings %q", res.C, atEdge, res.Warnings)
+			}
 			if res.C > tc.maxC || res.C < tc.minC {
 				t.Errorf("chose C=%g, want it in [%g, %g]", res.C, tc.minC, tc.maxC)
 			}
@@ -312,5 +317,30 @@ func TestCancellation(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "fold 0, C=0.001") {
 		t.Errorf("error %q does not say where it stopped", err)
+	}
+}
+
+func TestGridEdgeWarning(t *testing.T) {
+	tests := []struct {
+		name     string
+		cs       []float64
+		wantWarn bool
+	}{
+		// correlatedNoise wants C ≥ 1 (see TestCrossValidationChoosesC).
+		{"best C above the grid", []float64{1e-3, 1e-2}, true},
+		{"best C inside the grid", []float64{1e-3, 10, 1e4}, false},
+	}
+	train, test := correlatedNoise(6, 300), correlatedNoise(7, 300)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := Evaluate(context.Background(), train, test, Options{Cs: tc.cs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			warned := slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "an end of the grid") })
+			if warned != tc.wantWarn {
+				t.Errorf("chose C=%g from %v; warnings %q, want grid-end warning: %v", res.C, tc.cs, res.Warnings, tc.wantWarn)
+			}
+		})
 	}
 }

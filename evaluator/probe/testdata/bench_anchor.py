@@ -113,6 +113,11 @@ def main():
     print(f"{'solver':44s} {'top1':>7s} {'top5':>7s} {'iters':>6s} {'fit s':>8s} {'total s':>8s}")
     for name, r in rows:
         print(f"{name:44s} {r['top1']:7.4f} {r['top5']:7.4f} {r['iterations']:6d} {r['fit_s']:8.2f} {r['total_s']:8.2f}")
+    for name, r in rows:
+        if r.get("cv"):
+            print(f"{name}: chose C={r['c']:g}; final fit {r['stop']}")
+            for s in r["cv"]:
+                print(f"  C={s['c']:<7g} cv accuracy {s['accuracy']:.4f}  iterations over folds {s['iterations']}")
 
 
 if __name__ == "__main__":
