@@ -20,13 +20,14 @@ const panelBytes = 128 << 10
 type kernel int
 
 const (
-	kernelAVX512 kernel = iota // 6×64 and 6×16 AVX-512 tiles
+	kernelAuto   kernel = iota // the fastest in kernels()
+	kernelAVX512               // 6×64 and 6×16 AVX-512 tiles
 	kernelAVX2                 // 6×16 AVX2+FMA tiles
 	kernelGonum                // gonum's pure-Go BLAS
 )
 
 func (k kernel) String() string {
-	return [...]string{"avx512", "avx2", "gonum"}[k]
+	return [...]string{"auto", "avx512", "avx2", "gonum"}[k]
 }
 
 // mul sets c to a·b, all row-major: a is m×l with row stride lda, b is l×nc
@@ -38,12 +39,16 @@ func mul[T float](m, l, nc int, a []T, lda int, b []T, ldb int, c []T, ldc int, 
 	mulWith(kernels()[0], m, l, nc, a, lda, b, ldb, c, ldc, workers)
 }
 
-// mulWith is mul with a chosen float32 kernel (which must be in kernels()).
+// mulWith is mul with a chosen float32 kernel, which must be kernelAuto or
+// in kernels().
 // The assembly kernels need nc to be a multiple of 16; other widths fall
 // back to gonum.
 func mulWith[T float](kern kernel, m, l, nc int, a []T, lda int, b []T, ldb int, c []T, ldc int, workers int) {
 	if m == 0 || nc == 0 {
 		return
+	}
+	if kern == kernelAuto {
+		kern = kernels()[0]
 	}
 	if lda < l || ldb < nc || ldc < nc || len(a) < (m-1)*lda+l || len(b) < (l-1)*ldb+nc || len(c) < (m-1)*ldc+nc {
 		// Dimensions are computed inside this package, never taken from

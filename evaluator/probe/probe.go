@@ -226,6 +226,9 @@ func (m *Model) Score(ds Dataset) (Accuracy, error) {
 	if err != nil {
 		return Accuracy{}, fmt.Errorf("probe: %w", err)
 	}
+	if err := m.check(); err != nil {
+		return Accuracy{}, err
+	}
 	if s.d != len(m.Mean) {
 		return Accuracy{}, fmt.Errorf("probe: test samples have %d features, the model was fitted on %d", s.d, len(m.Mean))
 	}
@@ -266,6 +269,21 @@ func (m *Model) Score(ds Dataset) (Accuracy, error) {
 	acc.Top1 = float64(hit1) / float64(s.n)
 	acc.TopK = float64(hitK) / float64(s.n)
 	return acc, nil
+}
+
+// check reports a Model whose parts disagree in size (one built by hand).
+func (m *Model) check() error {
+	d, k := len(m.Mean), len(m.Classes)
+	if k == 0 || d == 0 || len(m.Scale) != d || len(m.W) != d*k || len(m.B) != k {
+		return fmt.Errorf("probe: malformed model: %d classes, %d means, %d scales, %d weights, %d intercepts",
+			k, d, len(m.Scale), len(m.W), len(m.B))
+	}
+	for j, v := range m.Scale {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("probe: malformed model: scale of feature %d is %v", j, v)
+		}
+	}
+	return nil
 }
 
 // decision returns the n×classes decision values of s under m.

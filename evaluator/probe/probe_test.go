@@ -344,3 +344,31 @@ func TestGridEdgeWarning(t *testing.T) {
 		})
 	}
 }
+
+func TestScoreHandBuiltModel(t *testing.T) {
+	ds := blobs(12, 40, 2, 2, 2, 3)
+	tests := []struct {
+		name  string
+		model Model
+		want  string // error substring; "" for success
+	}{
+		{"consistent", Model{Classes: []int64{0, 1}, Mean: []float64{0, 0}, Scale: []float64{1, 1}, W: []float64{1, -1, 0, 0}, B: []float64{0, 0}}, ""},
+		{"short weights", Model{Classes: []int64{0, 1}, Mean: []float64{0, 0}, Scale: []float64{1, 1}, W: []float64{1}, B: []float64{0, 0}}, "malformed model: 2 classes, 2 means, 2 scales, 1 weights"},
+		{"zero scale", Model{Classes: []int64{0, 1}, Mean: []float64{0, 0}, Scale: []float64{1, 0}, W: make([]float64, 4), B: []float64{0, 0}}, "scale of feature 1 is 0"},
+		{"empty", Model{}, "malformed model"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			acc, err := tc.model.Score(ds)
+			if tc.want == "" {
+				if err != nil || acc.K != 2 {
+					t.Fatalf("Score = %+v, %v; want k=2 and no error", acc, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
