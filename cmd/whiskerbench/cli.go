@@ -39,6 +39,7 @@ func commands() *command {
 		short: "benchmark and leaderboard for models of touch",
 		subs: []*command{
 			adminCommand(),
+			benchmarkCommand(),
 			datasetCommand(),
 			evalCommand(),
 			migrateCommand(),

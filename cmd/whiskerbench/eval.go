@@ -264,7 +264,6 @@ func printCeiling(w io.Writer, r *evaluator.CeilingResult) error {
 	return nil
 }
 
-
 func layerNames(acts []evaluator.Activation) []string {
 	out := make([]string, len(acts))
 	for i, a := range acts {

@@ -2,15 +2,20 @@ package app
 
 import (
 	"context"
+	"strings"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
+	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
 	"github.com/whiskerbench/whiskerbench/server"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
+	"github.com/whiskerbench/whiskerbench/submissions/catalog"
 	"github.com/whiskerbench/whiskerbench/submissions/store"
 )
 
@@ -99,6 +104,15 @@ func (a *App) Serve(ctx context.Context) error {
 	a.logger.Info("whiskerbench serving", "url", a.URL(), "data_dir", a.cfg.DataDir, "database", a.dialect())
 	errc := make(chan error, 1)
 	go func() { errc <- a.http.Serve(a.ln) }()
+	built := make(chan struct{})
+	if a.cfg.BuildBenchmarks {
+		go func() {
+			defer close(built)
+			a.ensureBenchmarks(ctx)
+		}()
+	} else {
+		close(built)
+	}
 	var serveErr error
 	select {
 	case serveErr = <-errc:
@@ -114,6 +128,7 @@ func (a *App) Serve(ctx context.Context) error {
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
+	<-built
 	if err := a.store.Close(); err != nil && serveErr == nil {
 		serveErr = fmt.Errorf("close database: %w", err)
 	}
@@ -125,3 +140,50 @@ func (a *App) Serve(ctx context.Context) error {
 }
 
 func (a *App) dialect() string { return string(a.store.Dialect) }
+
+// DefaultsOptions are the default benchmarks' build options for cfg.
+func DefaultsOptions(cfg Config, progress io.Writer, logger *slog.Logger) catalog.DefaultsOptions {
+	so := benchmarks.DefaultShapesOptions()
+	so.TestSeed = cfg.BenchmarkSeed
+	return catalog.DefaultsOptions{
+		Root:       filepath.Join(cfg.DataDir, "benchmarks"),
+		Shapes:     so,
+		NeuralSeed: 1,
+		Workers:    cfg.WorkerCount(),
+		Progress:   progress,
+		Logger:     logger,
+	}
+}
+
+// ensureBenchmarks builds and registers the default benchmarks the data
+// directory lacks, logging progress; the site serves meanwhile. An
+// interrupted build resumes at the next start.
+func (a *App) ensureBenchmarks(ctx context.Context) {
+	start := time.Now()
+	w := slogWriter{logger: a.logger}
+	bs, err := catalog.New(a.store.DB).EnsureDefaults(ctx, DefaultsOptions(a.cfg, w, a.logger))
+	if err != nil {
+		if ctx.Err() != nil {
+			a.logger.Info("default benchmark build interrupted; it resumes at the next start")
+			return
+		}
+		a.logger.Error("default benchmarks could not be built; run 'whiskerbench benchmark build' to retry", "err", err)
+		return
+	}
+	for _, b := range bs {
+		a.logger.Info("benchmark ready", "name", b.Name, "version", b.Version, "synthetic", b.Synthetic)
+	}
+	a.logger.Info("default benchmarks ready", "elapsed", time.Since(start).Round(time.Second))
+}
+
+// slogWriter turns progress lines into log records.
+type slogWriter struct{ logger *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimSpace(string(p)), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			w.logger.Info("progress", "status", line)
+		}
+	}
+	return len(p), nil
+}

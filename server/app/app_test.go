@@ -30,6 +30,7 @@ func start(t *testing.T, dialect string) *running {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	cfg.ShutdownTimeout = 10 * time.Second
+	cfg.BuildBenchmarks = false
 	if dialect == "postgres" {
 		cfg.Database = storetest.PostgresDSN(t)
 	}
@@ -329,4 +330,3 @@ func TestHomePageInBrowser(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "home")
 }
-

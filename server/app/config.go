@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -21,6 +22,9 @@ type Config struct {
 	LogFormat       string        // --log-format
 	MaxBodyBytes    int64         // --max-body-bytes
 	ShutdownTimeout time.Duration // --shutdown-timeout
+	BuildBenchmarks bool          // --build-benchmarks
+	BenchmarkSeed   uint64        // --benchmark-test-seed
+	Workers         int           // --workers
 }
 
 // Defaults returns the documented defaults.
@@ -33,6 +37,9 @@ func Defaults() Config {
 		LogFormat:       "text",
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 30 * time.Second,
+		BuildBenchmarks: true,
+		BenchmarkSeed:   2,
+		Workers:         0,
 	}
 }
 
@@ -67,6 +74,9 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted by API endpoints other than uploads, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may take to finish on SIGTERM/SIGINT")
+	fs.BoolVar(&c.BuildBenchmarks, "build-benchmarks", c.BuildBenchmarks, "build and register the default benchmarks in the background when the data directory lacks them")
+	fs.Uint64Var(&c.BenchmarkSeed, "benchmark-test-seed", c.BenchmarkSeed, "seed of the held-out test objects of tactile-shapes-v1; a hosted instance sets a secret one")
+	fs.IntVar(&c.Workers, "workers", c.Workers, "CPU workers for simulation and scoring; 0 uses every core")
 }
 
 // Bind registers c's fields as flags on fs (starting from c's current
@@ -129,6 +139,9 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("--shutdown-timeout %v: must not be negative", c.ShutdownTimeout)
 	}
+	if c.Workers < 0 {
+		return fmt.Errorf("--workers %d: must be 0 (every core) or positive", c.Workers)
+	}
 	if c.Database == "" && c.DataDir == "" {
 		return fmt.Errorf("--data-dir is empty: give a directory for the embedded database, or --database postgres://…")
 	}
@@ -152,4 +165,12 @@ func (c Config) Logger() *slog.Logger {
 		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// WorkerCount resolves Workers: 0 means every core.
+func (c Config) WorkerCount() int {
+	if c.Workers > 0 {
+		return c.Workers
+	}
+	return runtime.GOMAXPROCS(0)
 }

@@ -11,8 +11,8 @@ import (
 
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
-	"github.com/whiskerbench/whiskerbench/datasets/npz"
 	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
+	"github.com/whiskerbench/whiskerbench/datasets/npz"
 )
 
 // DefaultsOptions say how to build the default benchmarks.

@@ -10,7 +10,6 @@ import (
 
 var tables = []string{"labs", "users", "api_tokens", "benchmarks", "models", "submissions", "scores"}
 
-
 // Migrations go up, all the way down, and up again on each dialect, and
 // the schema is there exactly when it should be.
 func TestMigrationsUpDownUp(t *testing.T) {
