@@ -26,11 +26,11 @@ const (
 
 // File roles.
 const (
-	RoleStimuli   = "stimuli"    // neural: (6, 22, 30, 5, 7) model input of the Rodgers stimuli
-	RoleNeural    = "neural"     // neural: Rodgers-layout responses
-	RolePublic    = "public"     // classification: train + validation dataset directory manifest
-	RoleHeldOut   = "heldout"    // classification: test dataset directory manifest (labels secret)
-	RoleShardData = "shard"      // classification: one dataset shard
+	RoleStimuli   = "stimuli" // neural: (6, 22, 30, 5, 7) model input of the Rodgers stimuli
+	RoleNeural    = "neural"  // neural: Rodgers-layout responses
+	RolePublic    = "public"  // classification: train + validation dataset directory manifest
+	RoleHeldOut   = "heldout" // classification: test dataset directory manifest (labels secret)
+	RoleShardData = "shard"   // classification: one dataset shard
 )
 
 // File is one data file of a benchmark version, relative to its directory.

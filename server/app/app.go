@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"strings"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
