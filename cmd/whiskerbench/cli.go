@@ -43,6 +43,7 @@ func commands() *command {
 			datasetCommand(),
 			evalCommand(),
 			migrateCommand(),
+			neuralCommand(),
 			serveCommand(),
 			simulateCommand(),
 		},
