@@ -29,6 +29,7 @@
 //     the rest angles in the head frame (WHISKiT integrates per-frame world
 //     angular velocities, without its ±60°/30° joint limits); a trajectory
 //     file is applied as WHISKiT does (world axes, one sample per frame).
-//   - Object placement uses the rotated bounding box of Shape.Bounds, not
-//     the rotated vertex set (tighter for 30° and 120°).
+//   - Object placement follows WHISKiT's rule on the rotated vertex set
+//     (PlaceObjectAt); analytic shapes have no vertices, so their surface
+//     points on a 64-node grid stand in (shapes.SurfacePoints).
 package whisker

@@ -36,45 +36,82 @@ type Sweep struct {
 	Config Config
 }
 
+// placementResolution is the grid resolution of shapes.SurfacePoints used
+// for the placement rule of analytic shapes (64: the bounding box of the
+// points is within ≈ 0.1 % of the surface's, e.g. 54.94 of 55 mm for the
+// Rodgers plate).
+const placementResolution = 64
+
+// PlacementPoints returns the points of s that WHISKiT's placement rule
+// measures: a mesh's vertices (exactly as WHISKiT, simulator-spec §5), also
+// through a *shapes.Transformed wrapping a mesh, and otherwise the surface
+// points shapes.SurfacePoints(s, 64) of an analytic shape. Computing them
+// costs up to ~10⁶ distance queries, so protocols compute them once per
+// object and pass them to PlaceObjectAt.
+func PlacementPoints(s shapes.Shape) ([]geom.Vec3, error) {
+	switch m := s.(type) {
+	case nil:
+		return nil, fmt.Errorf("placement points: no shape")
+	case *shapes.Mesh:
+		return m.Vertices(), nil
+	case *shapes.Transformed:
+		if in, ok := m.Inner().(*shapes.Mesh); ok {
+			v := in.Vertices()
+			for i := range v {
+				v[i] = m.Apply(v[i])
+			}
+			return v, nil
+		}
+	}
+	pts, err := shapes.SurfacePoints(s, placementResolution)
+	if err != nil {
+		return nil, fmt.Errorf("placement points: %w", err)
+	}
+	return pts, nil
+}
+
 // PlaceObject applies WHISKiT's object rules (simulator-spec §5,
-// paper-spec §3.1): scale uniformly so the body-frame bounding-box diagonal
-// is scaleMM, rotate by thetaDeg about +z, and put the origin at
-// (x − xmin, y + ymin, z), where xmin, ymin are the minimum corner of the
-// rotated, scaled box. The rotated box is the box of the 8 rotated corners
-// of Bounds (WHISKiT uses the rotated vertex set, which is tighter for
-// rotations that are not multiples of 90°).
+// paper-spec §3.1) to s with the points of PlacementPoints; see
+// PlaceObjectAt. Callers placing one shape many times should compute the
+// points once and call PlaceObjectAt.
 func PlaceObject(s shapes.Shape, scaleMM, thetaDeg float64, pos geom.Vec3, velocity geom.Vec3) (Object, error) {
 	if s == nil {
 		return Object{}, fmt.Errorf("place object: no shape")
 	}
-	b := s.Bounds()
-	diag := b.Size().Norm()
-	if !(diag > 0) || math.IsInf(diag, 0) {
-		return Object{}, fmt.Errorf("place object: bounding box %v has no finite diagonal", b)
+	pts, err := PlacementPoints(s)
+	if err != nil {
+		return Object{}, fmt.Errorf("place object: %w", err)
+	}
+	return PlaceObjectAt(s, pts, scaleMM, thetaDeg, pos, velocity)
+}
+
+// PlaceObjectAt applies WHISKiT's object rules (simulator-spec §5,
+// paper-spec §3.1) with pts, points of the surface of s in its own frame
+// (mesh vertices or surface samples, see PlacementPoints): scale s
+// uniformly about its origin so that the bounding-box diagonal of pts is
+// scaleMM, rotate by thetaDeg about +z, and put the origin at
+// (pos.x − xmin, pos.y + ymin, pos.z), where xmin, ymin are the minimum
+// corner of the rotated, scaled pts (shapes.PlaceWhiskit). The object then
+// moves with constant velocity (mm/s) from there. The shape is queried in
+// its scaled but unrotated frame; the rotation and translation are the
+// object's motion.
+func PlaceObjectAt(s shapes.Shape, pts []geom.Vec3, scaleMM, thetaDeg float64, pos geom.Vec3, velocity geom.Vec3) (Object, error) {
+	if s == nil {
+		return Object{}, fmt.Errorf("place object: no shape")
 	}
 	if !(scaleMM > 0) || math.IsInf(scaleMM, 0) {
 		return Object{}, fmt.Errorf("place object: scale %g mm must be positive", scaleMM)
 	}
-	k := scaleMM / diag
-	scaled := Scale(s, k)
-	rot := geom.RotZ(geom.Deg(thetaDeg))
-	sb := scaled.Bounds()
-	lo := geom.EmptyAABB()
-	for c := 0; c < 8; c++ {
-		p := sb.Lo
-		if c&1 != 0 {
-			p[0] = sb.Hi[0]
+	for k := 0; k < 3; k++ {
+		if math.IsNaN(velocity[k]) || math.IsInf(velocity[k], 0) {
+			return Object{}, fmt.Errorf("place object: velocity %v is not finite", velocity)
 		}
-		if c&2 != 0 {
-			p[1] = sb.Hi[1]
-		}
-		if c&4 != 0 {
-			p[2] = sb.Hi[2]
-		}
-		lo = lo.Extend(rot.MulVec(p))
 	}
-	start := geom.Vec3{pos[0] - lo.Lo[0], pos[1] + lo.Lo[1], pos[2]}
-	return Object{Shape: scaled, Motion: LinearMotion{Rotation: rot, Start: start, Velocity: velocity}}, nil
+	t, err := shapes.PlaceWhiskit(s, pts, scaleMM, thetaDeg, pos)
+	if err != nil {
+		return Object{}, fmt.Errorf("place object: %w", err)
+	}
+	return Object{Shape: Scale(s, t.Scale()), Motion: LinearMotion{Rotation: t.Rotation(), Start: t.Translation(), Velocity: velocity}}, nil
 }
 
 // Scale returns s uniformly scaled by k > 0 about its body origin.
@@ -106,6 +143,10 @@ func baseConfig(head HeadPose, hz float64, frames int) Config {
 // along −y, scale 40 mm, OBJ_Y 16 mm, passive array in the sweep head pose,
 // 1000 frames at 1000 Hz.
 func Sweep16(obj shapes.Shape) ([]Sweep, error) {
+	pts, err := PlacementPoints(obj)
+	if err != nil {
+		return nil, fmt.Errorf("sweep16: %w", err)
+	}
 	var out []Sweep
 	for _, ori := range []float64{0, 90} {
 		for _, rot := range []float64{0, 30} {
@@ -113,7 +154,7 @@ func Sweep16(obj shapes.Shape) ([]Sweep, error) {
 				for _, x := range []float64{5, 8} {
 					p := SweepParams{Protocol: "sweep16", HeightMM: z, DistanceMM: x, YMM: 16,
 						ThetaDeg: ori + rot, OrientationDeg: ori, RotationDeg: rot, SpeedMMs: 30, ScaleMM: 40}
-					s, err := passiveSweep(obj, p, 1000, 1000)
+					s, err := passiveSweep(obj, pts, p, 1000, 1000)
 					if err != nil {
 						return nil, fmt.Errorf("sweep16: %w", err)
 					}
@@ -137,6 +178,10 @@ func SweepHV(obj shapes.Shape, seed uint64, sets int) ([]Sweep, error) {
 	if sets < 1 || sets > 100000 {
 		return nil, fmt.Errorf("sweep-hv: sets %d out of range [1, 100000]", sets)
 	}
+	pts, err := PlacementPoints(obj)
+	if err != nil {
+		return nil, fmt.Errorf("sweep-hv: %w", err)
+	}
 	rng := rand.New(rand.NewPCG(seed, 0x5eed_4b1d))
 	var out []Sweep
 	for set := 0; set < sets; set++ {
@@ -147,7 +192,7 @@ func SweepHV(obj shapes.Shape, seed uint64, sets int) ([]Sweep, error) {
 			for _, ori := range []float64{0, 90, 180, 270} {
 				p := SweepParams{Protocol: "sweep-hv", HeightMM: z, DistanceMM: 5, YMM: 20,
 					ThetaDeg: rot + ori, OrientationDeg: ori, RotationDeg: rot, SpeedMMs: speed, ScaleMM: scale, Set: set}
-				s, err := passiveSweep(obj, p, 110, 110)
+				s, err := passiveSweep(obj, pts, p, 110, 110)
 				if err != nil {
 					return nil, fmt.Errorf("sweep-hv: %w", err)
 				}
@@ -159,8 +204,8 @@ func SweepHV(obj shapes.Shape, seed uint64, sets int) ([]Sweep, error) {
 	return out, nil
 }
 
-func passiveSweep(obj shapes.Shape, p SweepParams, hz float64, frames int) (Sweep, error) {
-	o, err := PlaceObject(obj, p.ScaleMM, p.ThetaDeg, geom.Vec3{p.DistanceMM, p.YMM, p.HeightMM}, geom.Vec3{0, -p.SpeedMMs, 0})
+func passiveSweep(obj shapes.Shape, pts []geom.Vec3, p SweepParams, hz float64, frames int) (Sweep, error) {
+	o, err := PlaceObjectAt(obj, pts, p.ScaleMM, p.ThetaDeg, geom.Vec3{p.DistanceMM, p.YMM, p.HeightMM}, geom.Vec3{0, -p.SpeedMMs, 0})
 	if err != nil {
 		return Sweep{}, err
 	}
@@ -185,9 +230,13 @@ func Rodgers(plate shapes.Shape, wk Whisking) ([]Sweep, error) {
 		{"concave-near", -25, -1, 21}, {"concave-medium", -25, 0, 22}, {"concave-far", -25, 1, 23},
 		{"convex-near", 155, 0, 21}, {"convex-medium", 155, 1, 22}, {"convex-far", 155, 2, 23},
 	}
+	pts, err := PlacementPoints(plate)
+	if err != nil {
+		return nil, fmt.Errorf("rodgers: %w", err)
+	}
 	var out []Sweep
 	for _, s := range stims {
-		o, err := PlaceObject(plate, 55, s.theta, geom.Vec3{s.x, s.y, 3}, geom.Vec3{})
+		o, err := PlaceObjectAt(plate, pts, 55, s.theta, geom.Vec3{s.x, s.y, 3}, geom.Vec3{})
 		if err != nil {
 			return nil, fmt.Errorf("rodgers %s: %w", s.name, err)
 		}
