@@ -249,3 +249,50 @@ func FuzzReadNPY(f *testing.F) {
 		}
 	})
 }
+
+func TestStatCountsWithoutLoading(t *testing.T) {
+	a := ndarray.Zeros32(3, 1000)
+	a.F32[1500] = float32(math.NaN())
+	a.F32[2999] = float32(math.Inf(1))
+	b := ndarray.FromFloat64([]int{2}, []float64{1, 2})
+	var buf bytes.Buffer
+	if err := Write(&buf, []Named{{"acts", a}, {"ok", b}, {"labels", ndarray.FromInt64([]int{2}, []int64{1, 2})}}); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := Stat(bytes.NewReader(buf.Bytes()), int64(buf.Len()), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 3 || ms[0].Name != "acts" || ms[0].NonFinite != 2 || ms[0].FirstNonFinite != 1500 || !reflect.DeepEqual(ms[0].Shape, []int{3, 1000}) {
+		t.Fatalf("stat: %+v", ms)
+	}
+	if ms[1].NonFinite != 0 || ms[1].FirstNonFinite != -1 || ms[2].DType != ndarray.Int64 {
+		t.Fatalf("stat: %+v", ms[1:])
+	}
+	got, err := ReadMember(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "ok", Limits{})
+	if err != nil || !reflect.DeepEqual(got.F64, []float64{1, 2}) {
+		t.Fatalf("read member: %v %v", got, err)
+	}
+	if _, err := ReadMember(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "missing", Limits{}); err == nil {
+		t.Fatal("missing member read")
+	}
+}
+
+func FuzzStat(f *testing.F) {
+	b, err := os.ReadFile("testdata/mixed.npz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ms, err := Stat(bytes.NewReader(data), int64(len(data)), Limits{MaxArrayBytes: 1 << 20, MaxTotalBytes: 4 << 20})
+		if err != nil {
+			return
+		}
+		for _, m := range ms {
+			if ndarray.Size(m.Shape) < 0 || m.NonFinite < 0 {
+				t.Fatalf("%s: shape %v nonfinite %d", m.Name, m.Shape, m.NonFinite)
+			}
+		}
+	})
+}
