@@ -17,6 +17,8 @@ type builder struct {
 	dt     tensor.Dtype
 	batch  int
 	train  bool
+	// salt suffixes every leaf name (see Build).
+	salt   string
 	params map[string]*G.Node
 	zeros  map[string]*G.Node
 	one    *G.Node
@@ -59,7 +61,7 @@ func (b *builder) zero(r, c int) *G.Node {
 	if z, ok := b.zeros[key]; ok {
 		return z
 	}
-	z := G.NewTensor(b.g, b.dt, 2, G.WithShape(r, c), G.WithName(key),
+	z := G.NewTensor(b.g, b.dt, 2, G.WithShape(r, c), G.WithName(key+b.salt),
 		G.WithValue(b.newTensor([]int{r, c}, b.alloc(r*c))))
 	b.zeros[key] = z
 	return z

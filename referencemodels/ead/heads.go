@@ -61,7 +61,7 @@ func (b *builder) dropout(x *G.Node) (*G.Node, error) {
 	}
 	s := x.Shape().Clone()
 	backing := b.alloc(s.TotalSize())
-	n := G.NewTensor(b.g, b.dt, s.Dims(), G.WithShape(s...), G.WithName(fmt.Sprintf("dropout_mask_%d", len(b.masks))),
+	n := G.NewTensor(b.g, b.dt, s.Dims(), G.WithShape(s...), G.WithName(fmt.Sprintf("dropout_mask_%d%s", len(b.masks), b.salt)),
 		G.WithValue(b.newTensor(s, backing)))
 	b.masks = append(b.masks, &mask{node: n, data: backing, p: p})
 	return G.HadamardProd(x, n)

@@ -93,29 +93,69 @@ type Graph struct {
 	rng    *dropRNG
 }
 
+// maxBuilds bounds the rebuilds that avoid gorgonia hash collisions.
+const maxBuilds = 8
+
 // Build compiles a graph for m.
+//
+// gorgonia's compiler merges nodes whose 32-bit structural hashes are
+// equal without comparing them (common-subexpression elimination by value
+// numbering), so in a graph of tens of thousands of nodes a chance
+// collision silently replaces one computation by another. Build therefore
+// checks every node's hash and, on a collision, rebuilds with every leaf
+// renamed by a salt, which changes the hash of every node.
 func (m *Model) Build(opts Options) (*Graph, error) {
 	if opts.Batch <= 0 {
 		return nil, fmt.Errorf("build: batch %d must be positive", opts.Batch)
 	}
-	cfg := m.Config
-	if _, err := New(cfg, m.Params); err != nil {
+	if _, err := New(m.Config, m.Params); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	for attempt := 0; attempt < maxBuilds; attempt++ {
+		salt := ""
+		if attempt > 0 {
+			salt = fmt.Sprintf("~%d", attempt)
+		}
+		gr, collided, err := m.build(opts, salt)
+		if err != nil {
+			return nil, err
+		}
+		if !collided {
+			return gr, nil
+		}
+	}
+	return nil, fmt.Errorf("build: gorgonia node hashes still collide after %d salted rebuilds", maxBuilds)
+}
+
+// hashCollision reports whether two distinct nodes of g share a hash.
+func hashCollision(g *G.ExprGraph) bool {
+	seen := map[uint32]*G.Node{}
+	for _, n := range g.AllNodes() {
+		h := n.Hashcode()
+		if o, ok := seen[h]; ok && o != n {
+			return true
+		}
+		seen[h] = n
+	}
+	return false
+}
+
+func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
+	cfg := m.Config
 	dt := tensor.Float32
 	if opts.Float64 {
 		dt = tensor.Float64
 	}
 	b := &builder{cfg: cfg, g: G.NewGraph(), dt: dt, batch: opts.Batch, train: opts.Train,
-		params: map[string]*G.Node{}, zeros: map[string]*G.Node{}}
+		params: map[string]*G.Node{}, zeros: map[string]*G.Node{}, salt: salt}
 	if opts.Activations {
 		b.taps = map[string][]*gops.Capture{}
 	}
 	gr := &Graph{m: m, opts: opts, g: b.g, rng: newDropRNG(opts.DropoutSeed)}
 	if dt == tensor.Float32 {
-		b.one = G.NewConstant(float32(1), G.WithName("one"))
+		b.one = G.NewConstant(float32(1), G.WithName("one"+salt))
 	} else {
-		b.one = G.NewConstant(1.0, G.WithName("one"))
+		b.one = G.NewConstant(1.0, G.WithName("one"+salt))
 	}
 	b.one = b.g.AddNode(b.one)
 	for _, p := range m.Params {
@@ -126,7 +166,7 @@ func (m *Model) Build(opts Options) (*Graph, error) {
 			gr.p64 = append(gr.p64, d)
 			backing = d
 		}
-		n := G.NewTensor(b.g, dt, len(shape), G.WithShape(shape...), G.WithName(p.Name),
+		n := G.NewTensor(b.g, dt, len(shape), G.WithShape(shape...), G.WithName(p.Name+salt),
 			G.WithValue(b.newTensor(shape, backing)))
 		b.params[p.Name] = n
 		gr.pnodes = append(gr.pnodes, n)
@@ -141,43 +181,46 @@ func (m *Model) Build(opts Options) (*Graph, error) {
 		case []float64:
 			gr.xData6 = append(gr.xData6, d)
 		}
-		x := G.NewTensor(b.g, dt, 2, G.WithShape(arch.InputChannels, N), G.WithName(fmt.Sprintf("x_%d", t)),
+		x := G.NewTensor(b.g, dt, 2, G.WithShape(arch.InputChannels, N), G.WithName(fmt.Sprintf("x_%d%s", t, salt)),
 			G.WithValue(b.newTensor([]int{arch.InputChannels, N}, backing)))
 		gr.xs = append(gr.xs, x)
 	}
 	logits, err := b.forward(gr.xs)
 	if err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+		return nil, false, fmt.Errorf("build: %w", err)
 	}
 	gr.logits = &gops.Capture{}
 	if _, err := gops.Tap(logits, gr.logits, "logits"); err != nil {
-		return nil, fmt.Errorf("build: %w", err)
+		return nil, false, fmt.Errorf("build: %w", err)
 	}
 	var vmOpts []G.VMOpt
 	if opts.Train {
 		K := cfg.Classes
 		gr.tData = b.alloc(K * opts.Batch)
-		gr.target = G.NewTensor(b.g, dt, 2, G.WithShape(K, opts.Batch), G.WithName("target"),
+		gr.target = G.NewTensor(b.g, dt, 2, G.WithShape(K, opts.Batch), G.WithName("target"+salt),
 			G.WithValue(b.newTensor([]int{K, opts.Batch}, gr.tData)))
 		loss, err := gops.SoftmaxXent(logits, gr.target)
 		if err != nil {
-			return nil, fmt.Errorf("build loss: %w", err)
+			return nil, false, fmt.Errorf("build loss: %w", err)
 		}
 		gr.loss = &gops.Capture{}
 		if _, err := gops.Tap(loss, gr.loss, "loss"); err != nil {
-			return nil, fmt.Errorf("build: %w", err)
+			return nil, false, fmt.Errorf("build: %w", err)
 		}
 		// Backpropagate with a graph-local seed node rather than G.Grad,
 		// whose shared package-level constant races across graphs.
 		if _, err := G.Backpropagate(G.Nodes{loss}, G.Nodes{b.one}, gr.pnodes); err != nil {
-			return nil, fmt.Errorf("build gradients: %w", err)
+			return nil, false, fmt.Errorf("build gradients: %w", err)
 		}
 		vmOpts = append(vmOpts, G.BindDualValues(gr.pnodes...))
+	}
+	if hashCollision(b.g) {
+		return nil, true, nil
 	}
 	gr.taps = b.taps
 	gr.masks = b.masks
 	gr.vm = G.NewTapeMachine(b.g, vmOpts...)
-	return gr, nil
+	return gr, false, nil
 }
 
 // graphShape is a parameter's shape inside the graph: conv weights

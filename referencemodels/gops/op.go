@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"unsafe"
 
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
@@ -142,7 +143,7 @@ func (o op) run(prealloc G.Value, vals []G.Value) (G.Value, error) {
 			}
 			in[i] = x
 		}
-		return finish(prealloc, outShape, tensor.Float32, func(out []float32) { o.k.f32(out, in, shapes) })
+		return finish(prealloc, outShape, tensor.Float32, in, func(out []float32) { o.k.f32(out, in, shapes) })
 	case []float64:
 		in := make([][]float64, len(ins))
 		for i := range ins {
@@ -152,12 +153,27 @@ func (o op) run(prealloc G.Value, vals []G.Value) (G.Value, error) {
 			}
 			in[i] = x
 		}
-		return finish(prealloc, outShape, tensor.Float64, func(out []float64) { o.k.f64(out, in, shapes) })
+		return finish(prealloc, outShape, tensor.Float64, in, func(out []float64) { o.k.f64(out, in, shapes) })
 	}
 	return nil, fmt.Errorf("%s: dtype %T not supported", o.k.name, ins[0])
 }
 
-func finish[T float](prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, f func([]T)) (G.Value, error) {
+// overlaps reports whether two slices share memory.
+func overlaps[T float](a, b []T) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	size := unsafe.Sizeof(a[0])
+	a0 := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	b0 := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return a0 < b0+uintptr(len(b))*size && b0 < a0+uintptr(len(a))*size
+}
+
+// finish runs f into the preallocated output when gorgonia offers one of
+// the right shape that shares no memory with an input (its register
+// allocator may hand an input's register back as the output, which the
+// non-elementwise kernels here cannot tolerate), else into a new tensor.
+func finish[T float](prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, in [][]T, f func([]T)) (G.Value, error) {
 	if shape.IsScalar() {
 		out := make([]T, 1)
 		f(out)
@@ -171,7 +187,15 @@ func finish[T float](prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, f fu
 	var t *tensor.Dense
 	if p, ok := prealloc.(*tensor.Dense); ok && p.Shape().Eq(shape) && p.Dtype() == dt && !p.RequiresIterator() {
 		t = p
-	} else {
+		d := p.Data().([]T)
+		for _, x := range in {
+			if overlaps(d, x) {
+				t = nil
+				break
+			}
+		}
+	}
+	if t == nil {
 		t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(dt))
 	}
 	f(t.Data().([]T))
