@@ -285,6 +285,24 @@ func (gr *Graph) run(ctx context.Context) error {
 	for _, mk := range gr.masks {
 		gr.rng.fill(mk)
 	}
+	if gr.opts.Train {
+		// The machine accumulates into the bound gradients across runs;
+		// every Step reports the gradient of its own batch only.
+		for i, n := range gr.pnodes {
+			gv, err := n.Grad()
+			if err != nil {
+				return fmt.Errorf("gradient of %s: %w", gr.m.Params[i].Name, err)
+			}
+			if gv == nil {
+				continue // not yet allocated before the first run
+			}
+			t, ok := gv.(tensor.Tensor)
+			if !ok {
+				return fmt.Errorf("gradient of %s has type %T", gr.m.Params[i].Name, gv)
+			}
+			t.Zero()
+		}
+	}
 	gr.vm.Reset()
 	if err := gr.vm.RunAll(); err != nil {
 		return fmt.Errorf("run graph: %w", err)
