@@ -12,11 +12,11 @@ import (
 
 // builder assembles one gorgonia graph for a fixed batch size.
 type builder struct {
-	cfg    arch.Config
-	g      *G.ExprGraph
-	dt     tensor.Dtype
-	batch  int
-	train  bool
+	cfg   arch.Config
+	g     *G.ExprGraph
+	dt    tensor.Dtype
+	batch int
+	train bool
 	// salt suffixes every leaf name (see Build).
 	salt   string
 	params map[string]*G.Node

@@ -19,12 +19,12 @@ type kernel struct {
 	// name identifies the operation and every parameter it closes over;
 	// gorgonia merges nodes with equal hashes, so it must be unique per
 	// distinct computation.
-	name   string
+	name    string
 	inDims  []int // dims of each input (0: scalar)
 	outDims int
-	shape  func(in []tensor.Shape) (tensor.Shape, error)
-	f32    func(out []float32, in [][]float32, shapes []tensor.Shape)
-	f64    func(out []float64, in [][]float64, shapes []tensor.Shape)
+	shape   func(in []tensor.Shape) (tensor.Shape, error)
+	f32     func(out []float32, in [][]float32, shapes []tensor.Shape)
+	f64     func(out []float64, in [][]float64, shapes []tensor.Shape)
 	// grad returns the gradient node of every input (nil where wrt is
 	// false); nil grad means the op is not differentiable.
 	grad func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
@@ -210,4 +210,3 @@ func apply(k *kernel, inputs ...*G.Node) (*G.Node, error) {
 	}
 	return n, nil
 }
-
