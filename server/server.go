@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/whiskerbench/whiskerbench/server/web"
+	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 )
 
@@ -24,6 +25,7 @@ type Pinger interface {
 // Deps are what the server needs from the layers below it.
 type Deps struct {
 	Accounts     *accounts.Service
+	Submissions  *submissions.Service
 	DB           Pinger
 	Logger       *slog.Logger
 	MaxBodyBytes int64
@@ -34,6 +36,7 @@ type Deps struct {
 type Server struct {
 	engine   *gin.Engine
 	accounts *accounts.Service
+	subs     *submissions.Service
 	db       Pinger
 	logger   *slog.Logger
 	metrics  *Metrics
@@ -58,6 +61,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		engine:   gin.New(),
 		accounts: d.Accounts,
+		subs:     d.Submissions,
 		db:       d.DB,
 		logger:   d.Logger,
 		metrics:  NewMetrics(),
@@ -66,7 +70,7 @@ func New(d Deps) (*Server, error) {
 	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
-	e.Use(withRequestID(), logAndMeasure(s.logger, s.metrics), recoverJSON(s.logger), limitBody(d.MaxBodyBytes))
+	e.Use(withRequestID(), logAndMeasure(s.logger, s.metrics), recoverJSON(s.logger))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -79,10 +83,20 @@ func New(d Deps) (*Server, error) {
 	e.StaticFS("/static", http.FS(static))
 	e.GET("/", s.home)
 
-	api := e.Group("/api/v1", s.writesNeedAuth())
+	// Uploads stream to the blob store under the submission service's own
+	// size limit; every other endpoint reads at most MaxBodyBytes.
+	if s.subs != nil {
+		e.POST("/api/v1/submissions", s.authenticate(true), s.upload)
+	}
+	api := e.Group("/api/v1", limitBody(d.MaxBodyBytes), s.writesNeedAuth())
 	api.GET("/me", s.requirePrincipal(), s.me)
 	api.GET("/labs", s.requireMaintainer(), s.listLabs)
 	api.POST("/labs", s.requireMaintainer(), s.createLab)
+	if s.subs != nil {
+		api.GET("/submissions", s.requirePrincipal(), s.listSubmissions)
+		api.GET("/submissions/:id", s.requirePrincipal(), s.getSubmission)
+		api.POST("/submissions/:id/publish", s.requirePrincipal(), s.publishSubmission)
+	}
 
 	e.NoRoute(s.noRoute)
 	e.NoMethod(s.noRoute)

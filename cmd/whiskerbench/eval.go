@@ -13,6 +13,7 @@ import (
 	"github.com/whiskerbench/whiskerbench/datasets/npz"
 	"github.com/whiskerbench/whiskerbench/evaluator"
 	"github.com/whiskerbench/whiskerbench/evaluator/probe"
+	"github.com/whiskerbench/whiskerbench/submissions"
 )
 
 // readNamed reads an .npz into the evaluator's named arrays, in file order.
@@ -64,7 +65,7 @@ func evalCommand() *command {
 	neural := &command{
 		name:  "neural",
 		short: "score a model's activations against barrel-cortex data (noise-corrected RSA)",
-		usage: "--activations ACTS.npz --neural NEURAL.npz [--metric rsa-paper-v1|rsa-v2] [--json]\n\nACTS.npz holds one array per layer shaped (stimuli, ...), stimuli in the canonical\norder (concave near/medium/far, convex near/medium/far); trailing dimensions are\nflattened. NEURAL.npz holds one float64 array per animal shaped (trials, stimuli,\nunits), NaN-padded (the Rodgers layout).",
+		usage: "--activations ACTS.npz --neural NEURAL.npz [--metric rsa-paper-v1|rsa-v2] [--json]\n\nACTS.npz holds one array per layer shaped (stimuli, ...) — or a submission archive,\nwhose neural__<layer> arrays are used — with stimuli in the canonical\norder (concave near/medium/far, convex near/medium/far); trailing dimensions are\nflattened. NEURAL.npz holds one float64 array per animal shaped (trials, stimuli,\nunits), NaN-padded (the Rodgers layout).",
 		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			acts := fs.String("activations", "", "activations .npz (required)")
 			neuralPath := fs.String("neural", "", "neural data .npz in the Rodgers layout (required)")
@@ -81,9 +82,14 @@ func evalCommand() *command {
 				if err != nil {
 					return err
 				}
-				layers, err := evaluator.ActivationsFromArrays(arrays)
-				if err != nil {
-					return fmt.Errorf("%s: %w", *acts, err)
+				// A submission archive (neural__<layer>, train__<layer>, …)
+				// is scored on its neural arrays, exactly as the server does.
+				layers := submissions.NeuralActivations(arrays)
+				if len(layers) == 0 {
+					layers, err = evaluator.ActivationsFromArrays(arrays)
+					if err != nil {
+						return fmt.Errorf("%s: %w", *acts, err)
+					}
 				}
 				nd, err := readNeural(*neuralPath)
 				if err != nil {

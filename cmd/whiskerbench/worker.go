@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/whiskerbench/whiskerbench/server/app"
-	"github.com/whiskerbench/whiskerbench/submissions/queue"
 )
 
 // workerFlags are the configuration flags the worker reads: the database,
@@ -49,12 +48,8 @@ func runWorker(ctx context.Context, cfg app.Config, concurrency int) error {
 	if stopTimeout == 0 {
 		stopTimeout = time.Millisecond // cancel running jobs at once
 	}
-	q, err := queue.New(ctx, st, queue.Options{
-		Workers:     concurrency,
-		Kinds:       app.JobFuncs(cfg, st, logger).Kinds(),
-		StopTimeout: stopTimeout,
-		Logger:      logger,
-	})
+	cfg.ShutdownTimeout = stopTimeout
+	q, err := app.WorkerQueue(ctx, cfg, st, logger, concurrency)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/whiskerbench/whiskerbench/server"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
+	"github.com/whiskerbench/whiskerbench/submissions/queue"
 	"github.com/whiskerbench/whiskerbench/submissions/store"
 )
 
@@ -40,6 +41,7 @@ type App struct {
 	cfg    Config
 	logger *slog.Logger
 	store  *store.Store
+	svc    *services
 	http   *http.Server
 	ln     net.Listener
 }
@@ -57,19 +59,27 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	svc, err := newServices(ctx, cfg, st, logger, cfg.JobConcurrency, !cfg.RunJobs)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	srv, err := server.New(server.Deps{
 		Accounts:     accounts.New(st.DB),
+		Submissions:  svc.subs,
 		DB:           st,
 		Logger:       logger,
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Version:      Version,
 	})
 	if err != nil {
+		svc.queue.Close()
 		st.Close()
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
+		svc.queue.Close()
 		st.Close()
 		return nil, fmt.Errorf("listen on %s (is another server running? choose another with --listen): %w", cfg.Listen, err)
 	}
@@ -77,6 +87,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		cfg:    cfg,
 		logger: logger,
 		store:  st,
+		svc:    svc,
 		ln:     ln,
 		http: &http.Server{
 			Handler:           srv,
@@ -104,14 +115,19 @@ func (a *App) Serve(ctx context.Context) error {
 	a.logger.Info("whiskerbench serving", "url", a.URL(), "data_dir", a.cfg.DataDir, "database", a.dialect())
 	errc := make(chan error, 1)
 	go func() { errc <- a.http.Serve(a.ln) }()
-	built := make(chan struct{})
+	if a.cfg.RunJobs {
+		// The queue gets its own context: the signal starts the graceful
+		// stop below rather than River's.
+		if err := a.svc.queue.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start job queue: %w", err)
+		}
+	}
 	if a.cfg.BuildBenchmarks {
-		go func() {
-			defer close(built)
-			a.ensureBenchmarks(ctx)
-		}()
-	} else {
-		close(built)
+		if _, err := a.svc.queue.Insert(ctx, queue.EnsureBenchmarksArgs{}, nil); err != nil {
+			a.logger.Error("could not queue the default benchmark build; run 'whiskerbench benchmark build'", "err", err)
+		} else {
+			a.logger.Info("default benchmarks are built by a queued job if the data directory lacks them", "runs_here", a.cfg.RunJobs)
+		}
 	}
 	var serveErr error
 	select {
@@ -128,7 +144,14 @@ func (a *App) Serve(ctx context.Context) error {
 	if errors.Is(serveErr, http.ErrServerClosed) {
 		serveErr = nil
 	}
-	<-built
+	if a.cfg.RunJobs {
+		sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout+30*time.Second)
+		if err := a.svc.queue.Stop(sctx); err != nil && serveErr == nil {
+			serveErr = err
+		}
+		cancel()
+	}
+	a.svc.queue.Close()
 	if err := a.store.Close(); err != nil && serveErr == nil {
 		serveErr = fmt.Errorf("close database: %w", err)
 	}
@@ -153,27 +176,6 @@ func DefaultsOptions(cfg Config, progress io.Writer, logger *slog.Logger) catalo
 		Progress:   progress,
 		Logger:     logger,
 	}
-}
-
-// ensureBenchmarks builds and registers the default benchmarks the data
-// directory lacks, logging progress; the site serves meanwhile. An
-// interrupted build resumes at the next start.
-func (a *App) ensureBenchmarks(ctx context.Context) {
-	start := time.Now()
-	w := slogWriter{logger: a.logger}
-	bs, err := catalog.New(a.store.DB).EnsureDefaults(ctx, DefaultsOptions(a.cfg, w, a.logger))
-	if err != nil {
-		if ctx.Err() != nil {
-			a.logger.Info("default benchmark build interrupted; it resumes at the next start")
-			return
-		}
-		a.logger.Error("default benchmarks could not be built; run 'whiskerbench benchmark build' to retry", "err", err)
-		return
-	}
-	for _, b := range bs {
-		a.logger.Info("benchmark ready", "name", b.Name, "version", b.Version, "synthetic", b.Synthetic)
-	}
-	a.logger.Info("default benchmarks ready", "elapsed", time.Since(start).Round(time.Second))
 }
 
 // slogWriter turns progress lines into log records.

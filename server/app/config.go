@@ -25,6 +25,10 @@ type Config struct {
 	BuildBenchmarks bool          // --build-benchmarks
 	BenchmarkSeed   uint64        // --benchmark-test-seed
 	Workers         int           // --workers
+	RunJobs         bool          // --run-jobs
+	JobConcurrency  int           // --job-concurrency
+	MaxUploadBytes  int64         // --max-upload-bytes
+	DailyLimit      int           // --daily-limit
 }
 
 // Defaults returns the documented defaults.
@@ -40,6 +44,10 @@ func Defaults() Config {
 		BuildBenchmarks: true,
 		BenchmarkSeed:   2,
 		Workers:         0,
+		RunJobs:         true,
+		JobConcurrency:  1,
+		MaxUploadBytes:  4 << 30,
+		DailyLimit:      5,
 	}
 }
 
@@ -77,6 +85,10 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.BuildBenchmarks, "build-benchmarks", c.BuildBenchmarks, "build and register the default benchmarks in the background when the data directory lacks them")
 	fs.Uint64Var(&c.BenchmarkSeed, "benchmark-test-seed", c.BenchmarkSeed, "seed of the held-out test objects of tactile-shapes-v1; a hosted instance sets a secret one")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "CPU workers for simulation and scoring; 0 uses every core")
+	fs.BoolVar(&c.RunJobs, "run-jobs", c.RunJobs, "serve also runs queued jobs (scoring, benchmark builds); set false when 'whiskerbench worker' processes run them")
+	fs.IntVar(&c.JobConcurrency, "job-concurrency", c.JobConcurrency, "jobs run at once by this process")
+	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", c.MaxUploadBytes, "largest submission upload, in bytes")
+	fs.IntVar(&c.DailyLimit, "daily-limit", c.DailyLimit, "scored or running submissions a lab may have per 24 hours (failed runs do not count)")
 }
 
 // Bind registers c's fields as flags on fs (starting from c's current
@@ -138,6 +150,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("--shutdown-timeout %v: must not be negative", c.ShutdownTimeout)
+	}
+	if c.JobConcurrency < 1 {
+		return fmt.Errorf("--job-concurrency %d: must be at least 1", c.JobConcurrency)
+	}
+	if c.MaxUploadBytes <= 0 || c.DailyLimit <= 0 {
+		return fmt.Errorf("--max-upload-bytes and --daily-limit must be positive")
 	}
 	if c.Workers < 0 {
 		return fmt.Errorf("--workers %d: must be 0 (every core) or positive", c.Workers)

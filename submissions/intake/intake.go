@@ -54,7 +54,8 @@ func (p Problem) String() string {
 	return fmt.Sprintf("%s: %s", p.Array, p.Message)
 }
 
-// Layers lists, per input, the layers an archive provides.
+// Layers lists, per input, the layers an archive provides, in archive
+// order (the order the offline scorer reads them in).
 type Layers map[string][]string
 
 // SplitName splits "neural__conv1" into its input and layer.
@@ -129,9 +130,6 @@ func CheckActivations(r io.ReaderAt, size int64, want Expect, lim npz.Limits) (L
 		probs = append(probs, Problem{Message: "the archive holds no neural__<layer> or train__/test__<layer> arrays to score"})
 	}
 	sort.Slice(probs, func(i, j int) bool { return probs[i].Array < probs[j].Array })
-	for k := range layers {
-		sort.Strings(layers[k])
-	}
 	return layers, probs
 }
 

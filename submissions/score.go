@@ -1,0 +1,239 @@
+package submissions
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
+	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
+	"github.com/whiskerbench/whiskerbench/datasets/npz"
+	"github.com/whiskerbench/whiskerbench/evaluator"
+	"github.com/whiskerbench/whiskerbench/evaluator/probe"
+	"github.com/whiskerbench/whiskerbench/submissions/blobs"
+	"github.com/whiskerbench/whiskerbench/submissions/catalog"
+	"github.com/whiskerbench/whiskerbench/submissions/intake"
+)
+
+// Scorer versions written to the scores table. Neural rows carry the
+// metric version; classification rows the probe's.
+const (
+	ProbeScorer = catalog.ClassificationScorer
+)
+
+// Score computes and stores every score of a submission against the
+// current benchmarks. It is safe to run again after a crash: rows are
+// keyed by (submission, benchmark, scorer, layer, target) and rewritten,
+// never duplicated. progress receives a fraction in [0, 1].
+func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) error {
+	var sub Submission
+	if err := s.db.WithContext(ctx).Take(&sub, id).Error; err != nil {
+		return fmt.Errorf("load submission %d: %w", id, err)
+	}
+	if sub.Status == StatusScored {
+		return nil
+	}
+	now := s.opt.Now()
+	if err := s.db.WithContext(ctx).Model(&Submission{}).Where("id = ?", id).
+		Updates(map[string]any{"status": StatusRunning, "started_at": now, "updated_at": now, "progress": 0}).Error; err != nil {
+		return fmt.Errorf("start submission %d: %w", id, err)
+	}
+	var layers intake.Layers
+	if err := json.Unmarshal(sub.Layers, &layers); err != nil {
+		return fmt.Errorf("submission %d layers: %w", id, err)
+	}
+	f, err := s.blobs.Open(ctx, sub.BlobDigest)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	cur, err := s.catalog.Current(ctx)
+	if err != nil {
+		return err
+	}
+	var rows []Score
+	for i, b := range cur {
+		var r []Score
+		switch b.Kind {
+		case benchmarks.NeuralRSA:
+			r, err = scoreNeural(f, b, layers[intake.InputNeural])
+		case benchmarks.Classification:
+			r, err = scoreClassification(ctx, f, b, layers[intake.InputTrain], layers[intake.InputTest])
+		}
+		if err != nil {
+			return fmt.Errorf("score submission %d on %s %s: %w", id, b.Name, b.Version, err)
+		}
+		for k := range r {
+			r[k].SubmissionID, r[k].BenchmarkID = id, b.ID
+		}
+		rows = append(rows, r...)
+		s.setProgress(ctx, id, float64(i+1)/float64(len(cur)), progress)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.opt.Now()
+		for i := range rows {
+			rows[i].CreatedAt = now
+		}
+		if len(rows) > 0 {
+			err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "submission_id"}, {Name: "benchmark_id"}, {Name: "scorer_version"}, {Name: "layer"}, {Name: "target"}},
+				DoUpdates: clause.AssignmentColumns([]string{"value", "ci_low", "ci_high", "details", "created_at"}),
+			}).CreateInBatches(rows, 200).Error
+			if err != nil {
+				return fmt.Errorf("write scores: %w", err)
+			}
+		}
+		return tx.Model(&Submission{}).Where("id = ?", id).
+			Updates(map[string]any{"status": StatusScored, "progress": 1, "finished_at": now, "updated_at": now, "error": ""}).Error
+	})
+}
+
+func (s *Service) setProgress(ctx context.Context, id int64, p float64, cb func(float64)) {
+	s.db.WithContext(ctx).Model(&Submission{}).Where("id = ?", id).Updates(map[string]any{"progress": p, "updated_at": s.opt.Now()})
+	if cb != nil {
+		cb(p)
+	}
+}
+
+// Fail marks a submission failed with a reason a person can act on.
+func (s *Service) Fail(ctx context.Context, id int64, reason string) error {
+	return s.fail(ctx, id, reason)
+}
+
+func val(v evaluator.Value) *float64 {
+	if !v.Defined() {
+		return nil
+	}
+	f := float64(v)
+	return &f
+}
+
+func fptr(f float64) *float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return nil
+	}
+	return &f
+}
+
+// readLayers reads the archive's arrays for one input.
+func readLayers(f blobs.File, input string, names []string) ([]evaluator.Activation, error) {
+	out := make([]evaluator.Activation, 0, len(names))
+	for _, l := range names {
+		a, err := npz.ReadMember(f, f.Size(), input+intake.Sep+l, npz.Limits{MaxArrayBytes: 1 << 40, MaxTotalBytes: 1 << 40})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evaluator.Activation{Layer: l, Array: a})
+	}
+	return out, nil
+}
+
+// NeuralActivations extracts the neural__<layer> arrays of an activations
+// archive as the evaluator's activations, in archive order: what both the
+// server and `whiskerbench eval neural` score.
+func NeuralActivations(arrays []evaluator.NamedArray) []evaluator.Activation {
+	var out []evaluator.Activation
+	for _, a := range arrays {
+		if in, l, ok := intake.SplitName(a.Name); ok && in == intake.InputNeural {
+			out = append(out, evaluator.Activation{Layer: l, Array: a.Array})
+		}
+	}
+	return out
+}
+
+func scoreNeural(f blobs.File, b catalog.Benchmark, layers []string) ([]Score, error) {
+	if len(layers) == 0 {
+		return nil, nil
+	}
+	spec, err := b.Spec()
+	if err != nil {
+		return nil, err
+	}
+	_, nd, err := catalog.LoadNeural(b.DataDir, spec)
+	if err != nil {
+		return nil, err
+	}
+	acts, err := readLayers(f, intake.InputNeural, layers)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Score
+	for _, m := range []string{evaluator.MetricPaperV1, evaluator.MetricV2} {
+		res, err := evaluator.EvaluateNeural(m, acts, nd, evaluator.DefaultOptions())
+		if err != nil {
+			return nil, err
+		}
+		details, _ := json.Marshal(res)
+		top := Score{ScorerVersion: m, Value: val(res.Score), Details: details}
+		if res.ScoreCI != nil {
+			top.CILow, top.CIHigh = val(res.ScoreCI.Animals.Low), val(res.ScoreCI.Animals.High)
+		}
+		rows = append(rows, top)
+		for layer, targets := range res.Layers {
+			for target, ts := range targets {
+				d, _ := json.Marshal(map[string]any{"raw": ts.Raw, "kept": ts.Kept})
+				rows = append(rows, Score{ScorerVersion: m, Layer: layer, Target: target, Value: val(ts.Corrected), CILow: val(ts.CILow), CIHigh: val(ts.CIHigh), Details: d})
+			}
+		}
+	}
+	return rows, nil
+}
+
+func scoreClassification(ctx context.Context, f blobs.File, b catalog.Benchmark, train, test []string) ([]Score, error) {
+	if len(test) == 0 {
+		return nil, nil
+	}
+	tr, _, te, _, err := catalog.ClassificationSplits(b.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	trainActs, err := readLayers(f, intake.InputTrain, train)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]ndarray.Array{}
+	for _, a := range trainActs {
+		byName[a.Layer] = a.Array
+	}
+	testActs, err := readLayers(f, intake.InputTest, test)
+	if err != nil {
+		return nil, err
+	}
+	trainLabels := ndarray.FromInt64([]int{tr.Len()}, tr.Labels)
+	testLabels := ndarray.FromInt64([]int{te.Len()}, te.Labels)
+	var rows []Score
+	best, bestCV := -1, -1.0
+	var results []probe.Result
+	for i, ta := range testActs {
+		res, err := probe.Evaluate(ctx, probe.Dataset{Features: byName[ta.Layer], Labels: trainLabels}, probe.Dataset{Features: ta.Array, Labels: testLabels}, probe.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("layer %s: %w", ta.Layer, err)
+		}
+		results = append(results, res)
+		// The model-level layer is chosen on training-split cross-validation,
+		// never on the held-out test set.
+		cv := -1.0
+		for _, c := range res.CV {
+			if c.C == res.C {
+				cv = c.Accuracy
+			}
+		}
+		if cv > bestCV {
+			best, bestCV = i, cv
+		}
+		d, _ := json.Marshal(res)
+		rows = append(rows,
+			Score{ScorerVersion: ProbeScorer, Layer: ta.Layer, Target: "top1", Value: fptr(res.Top1), Details: d},
+			Score{ScorerVersion: ProbeScorer, Layer: ta.Layer, Target: "top5", Value: fptr(res.Top5), Details: json.RawMessage("{}")})
+	}
+	if best >= 0 {
+		d, _ := json.Marshal(map[string]any{"layer": testActs[best].Layer, "chosen_by": "training-split cross-validation", "cv_accuracy": bestCV, "top5": results[best].Top5})
+		rows = append(rows, Score{ScorerVersion: ProbeScorer, Target: "top1", Value: fptr(results[best].Top1), Details: d},
+			Score{ScorerVersion: ProbeScorer, Target: "top5", Value: fptr(results[best].Top5), Details: d})
+	}
+	return rows, nil
+}
