@@ -46,6 +46,7 @@ func commands() *command {
 			neuralCommand(),
 			serveCommand(),
 			simulateCommand(),
+			submitCommand(),
 			workerCommand(),
 		},
 	}

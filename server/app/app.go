@@ -189,3 +189,6 @@ func (w slogWriter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// DataDir is the app's data directory.
+func (a *App) DataDir() string { return a.cfg.DataDir }
