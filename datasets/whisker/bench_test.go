@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/whiskerbench/whiskerbench/datasets/geom"
+	"github.com/whiskerbench/whiskerbench/datasets/shapes"
 )
 
 // rodgersStandIn stands in for the Rodgers stimulus surface until the
@@ -32,23 +33,55 @@ func benchConfigs(tb testing.TB) (rodgers, sweep Config) {
 	return rs[0].Config, ss[0].Config
 }
 
+// benchLibraryConfigs are the real protocol objects: the Rodgers plate
+// (concave-near) and the first sweep16 sweep of the library cube (class
+// "cube", seed 1).
+func benchLibraryConfigs(tb testing.TB) (rodgers, sweep Config) {
+	plate, err := shapes.RodgersPlate(shapes.RodgersThickness)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rs, err := Rodgers(plate, DefaultWhisking())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	inst, err := shapes.NewInstance("cube", 1, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ss, err := Sweep16(inst.Shape)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return rs[0].Config, ss[0].Config
+}
+
 // BenchmarkSimulate measures one simulated second (1000 frames at 1000 Hz)
-// of the 30-whisker array on one goroutine: (a) active whisking against the
-// concave-near Rodgers stand-in, (b) the first sweep16 sweep of a sphere.
+// of the 30-whisker array on one goroutine: active whisking against the
+// concave-near Rodgers stimulus (the library plate, and the stand-in of
+// the first measurements), and the first sweep16 sweep (h-5_d5_t0) of the
+// library cube and of a sphere. It reports wall seconds per simulated
+// second, ns per integrated link-step, and the link-steps per simulated
+// second (sleeping whiskers take none).
 func BenchmarkSimulate(b *testing.B) {
 	rod, sw := benchConfigs(b)
+	lrod, lsw := benchLibraryConfigs(b)
 	for _, bc := range []struct {
 		name string
 		cfg  Config
-	}{{"rodgers_concave_near", rod}, {"sweep16_h-5_d5_t0", sw}} {
+	}{{"rodgers_concave_near", lrod}, {"rodgers_standin", rod}, {"sweep16_cube_h-5_d5_t0", lsw}, {"sweep16_sphere_h-5_d5_t0", sw}} {
 		b.Run(bc.name, func(b *testing.B) {
+			var links int64
 			for i := 0; i < b.N; i++ {
 				res, err := Simulate(context.Background(), bc.cfg)
 				if err != nil {
 					b.Fatal(err)
 				}
+				links += res.Stats.LinkSteps
 				simulated := float64(res.Raw.Shape[0]-1) / res.FrameRate
 				b.ReportMetric(b.Elapsed().Seconds()/float64(i+1)/simulated, "wall-s/sim-s")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(links), "ns/link-step")
+				b.ReportMetric(float64(res.Stats.LinkSteps)/simulated, "link-steps/sim-s")
 				var peak float64
 				for _, v := range res.Raw.F32 {
 					peak = math.Max(peak, math.Abs(float64(v)))

@@ -80,6 +80,14 @@ type Result struct {
 	Whiskers  []string
 	FrameRate float64
 	Substeps  int
+	Stats     Stats
+}
+
+// Stats counts a simulation's work: integrated steps of a whisker (refined
+// and rejected steps included), the same weighted by the whisker's links,
+// and rejected steps. Sleeping whiskers take no steps.
+type Stats struct {
+	WhiskerSteps, LinkSteps, Rejected int64
 }
 
 // MaxStep is the largest internal time step (s). The scheme is implicit in
@@ -159,6 +167,7 @@ func Simulate(ctx context.Context, cfg Config) (Result, error) {
 	}
 	frames := newObjectFrames(cfg.Objects, 1/(cfg.FrameRate*float64(sub)), (cfg.Frames-1)*sub)
 	errs := make([]error, nw)
+	stats := make([]whiskerStats, nw)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for k := 0; k < workers; k++ {
@@ -166,7 +175,7 @@ func Simulate(ctx context.Context, cfg Config) (Result, error) {
 		go func() {
 			defer wg.Done()
 			for w := range next {
-				errs[w] = simulateWhisker(ctx, &cfg, w, sub, raw, frames)
+				errs[w] = simulateWhisker(ctx, &cfg, w, sub, raw, frames, &stats[w])
 			}
 		}()
 	}
@@ -186,25 +195,33 @@ func Simulate(ctx context.Context, cfg Config) (Result, error) {
 			return Result{}, fmt.Errorf("simulate whisker %s: %w", cfg.Array.Whiskers[w].Name, err)
 		}
 	}
-	return Result{
+	res := Result{
 		Raw:       ndarray.FromFloat32([]int{cfg.Frames, nw, 6}, raw),
 		Whiskers:  cfg.Array.Names(),
 		FrameRate: cfg.FrameRate,
 		Substeps:  sub,
-	}, nil
+	}
+	for _, s := range stats {
+		res.Stats.WhiskerSteps += s.steps
+		res.Stats.LinkSteps += s.linkSteps
+		res.Stats.Rejected += s.rejected
+	}
+	return res, nil
 }
 
-// wakeMargin (mm) is how close an object's box may come to a sleeping
-// whisker's box before the whisker is simulated again.
-const wakeMargin = 1.0
-
 // maxJolt (rad) and maxRefine bound step rejection: a step may change a
-// joint's rotation by at most maxJolt through its acceleration, else it is
-// split, at most maxRefine times (h/32).
+// joint's rotation by at most maxJolt through its acceleration (h²·|ẇ|),
+// else it is split, at most maxRefine times (h/32).
 const (
 	maxJolt   = 0.02
 	maxRefine = 5
 )
+
+// sleepLoad (mN, mN·mm) is the settling tolerance of a passive whisker: once
+// it touches nothing and the load its remaining motion can put on the
+// follicle is below this, it is set exactly at rest and no longer
+// simulated until an object can reach it (see rodState.settled).
+const sleepLoad = 1e-5
 
 func finite6(v [6]float64) bool {
 	for _, x := range v {
@@ -219,7 +236,12 @@ func finite6(v [6]float64) bool {
 // divergence (the paper's outlier threshold, paper-spec §3.5).
 const outputLimit = 1000
 
-func simulateWhisker(ctx context.Context, cfg *Config, w, sub int, raw []float32, frames *objectFrames) error {
+// whiskerStats counts the work of one whisker's simulation.
+type whiskerStats struct {
+	steps, linkSteps, rejected int64
+}
+
+func simulateWhisker(ctx context.Context, cfg *Config, w, sub int, raw []float32, frames *objectFrames, stats *whiskerStats) error {
 	wh := cfg.Array.Whiskers[w]
 	g, err := buildRod(wh, cfg.Physics)
 	if err != nil {
@@ -241,78 +263,64 @@ func simulateWhisker(ctx context.Context, cfg *Config, w, sub int, raw []float32
 		}
 		return nil
 	}
-	// stepAt advances from substep index n. A step whose joint rotation
-	// change exceeds maxJolt (an impact of a light distal link, which the
-	// linearised implicit step handles poorly) is rejected and redone as two
-	// half steps, recursively down to h/2^maxRefine.
-	var advance func(t, hh float64, depth int, integrate bool) ([6]float64, error)
-	advance = func(t, hh float64, depth int, integrate bool) ([6]float64, error) {
+	ramp := func(t float64) float64 {
+		if cfg.Physics.ContactRamp > 0 && t < cfg.Physics.ContactRamp {
+			return t / cfg.Physics.ContactRamp
+		}
+		return 1
+	}
+	// advance steps from t by hh, which ends at substep index n1 when depth
+	// is 0. A step whose joint rotation change exceeds maxJolt (an impact of
+	// a light distal link, which the linearised implicit step handles
+	// poorly) is rejected and redone as two half steps, recursively down to
+	// h/2^maxRefine.
+	var advance func(t, hh float64, n1, depth int) ([6]float64, error)
+	advance = func(t, hh float64, n1, depth int) ([6]float64, error) {
+		t1 := t + hh
 		if depth == 0 {
-			frames.at(int(math.Round(t/h)), objs)
+			frames.at(n1, objs)
 		} else {
 			for i, o := range cfg.Objects {
-				objs[i] = frameOf(o, t)
+				objs[i] = frameOf(o, t1)
 			}
 		}
-		rb, w0 := drive.at(t)
-		_, w1 := drive.at(t + hh)
-		ramp := 1.0
-		if cfg.Physics.ContactRamp > 0 && t < cfg.Physics.ContactRamp {
-			ramp = t / cfg.Physics.ContactRamp
+		rb, w1 := drive.at(t1)
+		if depth < maxRefine {
+			st.saveState()
 		}
-		if integrate && depth < maxRefine {
-			st.save()
-		}
-		out, err := st.step(hh, rb, w0, w1, objs, base, ramp, integrate)
-		if !integrate || depth >= maxRefine {
+		out, err := st.step(hh, rb, w1, objs, base, ramp(t1))
+		stats.steps++
+		stats.linkSteps += int64(g.n)
+		if depth >= maxRefine || (err == nil && st.jolt <= maxJolt && finite6(out)) {
 			return out, err
 		}
-		if err == nil && st.jolt <= maxJolt && finite6(out) {
-			return out, nil
-		}
-		st.restore()
-		if _, err := advance(t, hh/2, depth+1, true); err != nil {
+		stats.rejected++
+		st.restoreState()
+		if _, err := advance(t, hh/2, 0, depth+1); err != nil {
 			return out, err
 		}
-		return advance(t+hh/2, hh/2, depth+1, true)
+		return advance(t+hh/2, hh/2, 0, depth+1)
 	}
-	// A passive whisker at exact rest with no object near is skipped: its
-	// readout is its last one (≈ 1e-20) until an object's box comes within
-	// wakeMargin of its own.
-	passive := cfg.Whisking == nil
-	asleep := false
-	var lo, hi geom.Vec3
-	near := func(n int) bool {
-		frames.at(n, objs)
-		for _, o := range objs {
-			if o.wlo[0] <= hi[0] && o.wh[0] >= lo[0] && o.wlo[1] <= hi[1] && o.wh[1] >= lo[1] && o.wlo[2] <= hi[2] && o.wh[2] >= lo[2] {
-				return true
-			}
-		}
-		return false
-	}
-	var last [6]float64
-	stepAt := func(n int, integrate bool) ([6]float64, error) {
-		if asleep {
-			if !near(n) {
-				return last, nil
-			}
-			asleep = false
-		}
-		out, err := advance(float64(n)*h, h, 0, integrate)
-		if err == nil && integrate && passive && !st.contact && st.atRest() {
-			asleep = true
-			lo, hi = st.bounds(base, g.maxR+cfg.Physics.ContactMargin+wakeMargin)
-		}
-		last = out
-		return out, err
-	}
-	out, err := stepAt(0, false)
+	// Row 0: the readout of the initial state.
+	rb0, wb0 := drive.at(0)
+	_, wb1 := drive.at(h)
+	st.setBaseVelocity(wb0)
+	frames.at(0, objs)
+	out, err := st.measure(h, rb0, wb0, wb1.Sub(wb0).Scale(1/h), objs, base, ramp(0))
 	if err != nil {
 		return err
 	}
 	if err := put(0, out); err != nil {
 		return err
+	}
+	// A passive whisker exactly at rest is not simulated while no object can
+	// reach it (rodState.mayTouch); one that has settled after a contact is
+	// set exactly at rest and sleeps too.
+	passive := cfg.Whisking == nil
+	asleep := false
+	if passive && st.atRest() {
+		st.fallAsleep(rb0, len(objs))
+		asleep = true
 	}
 	n := 0
 	for frame := 1; frame < cfg.Frames; frame++ {
@@ -322,14 +330,28 @@ func simulateWhisker(ctx context.Context, cfg *Config, w, sub int, raw []float32
 			}
 		}
 		for s := 0; s < sub; s++ {
-			out, err = stepAt(n, true)
+			n++
+			if asleep {
+				frames.at(n, objs)
+				if !st.mayTouch(objs, base) {
+					continue
+				}
+				asleep = false
+			}
+			out, err = advance(float64(n-1)*h, h, n, 0)
 			if err != nil {
 				return fmt.Errorf("frame %d: %w", frame, err)
 			}
-			n++
+		}
+		if asleep {
+			out = [6]float64{}
 		}
 		if err := put(frame, out); err != nil {
 			return err
+		}
+		if passive && !asleep && st.settled(out) {
+			st.fallAsleep(rb0, len(objs))
+			asleep = true
 		}
 	}
 	return nil

@@ -183,7 +183,7 @@ func TestNoContactSettlesAndEnergyDecays(t *testing.T) {
 			e0 := energy
 			var first, out [6]float64
 			for k := 0; k < 2000; k++ {
-				out, err = st.step(h, geom.Identity(), geom.Vec3{}, geom.Vec3{}, nil, geom.Vec3{}, 1, true)
+				out, err = st.step(h, geom.Identity(), geom.Vec3{}, nil, geom.Vec3{}, 1)
 				if err != nil {
 					t.Fatal(err)
 				}
