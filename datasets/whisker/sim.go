@@ -211,9 +211,14 @@ func Simulate(ctx context.Context, cfg Config) (Result, error) {
 
 // maxJolt (rad) and maxRefine bound step rejection: a step may change a
 // joint's rotation by at most maxJolt through its acceleration (h²·|ẇ|),
-// else it is split, at most maxRefine times (h/32).
+// else it is split, at most maxRefine times (h/32). Rejection is what keeps
+// stiff contacts of light distal links stable (without it, 10 substeps per
+// frame diverge on a library-cube sweep). Measured on the first sweep16
+// sweep of the library cube against 80 substeps (per-whisker RMS error
+// over peak, mean over the touched whiskers): 0.02 rad 1.9 % with 1.6× the
+// steps of no rejection, 0.04 rad 2.4 % with 1.07×, 0.06 rad 2.8 %.
 const (
-	maxJolt   = 0.02
+	maxJolt   = 0.04
 	maxRefine = 5
 )
 

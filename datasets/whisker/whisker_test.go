@@ -242,10 +242,11 @@ func rodEnergy(st *rodState, rb geom.Mat3) float64 {
 
 // TestSubstepConvergence: halving the internal step must change the
 // readout of a contact sweep by little. Measured here against 160
-// substeps (max |Δ| over all samples / peak |x|, and RMS): 10 substeps per
-// 1 ms frame 44 % / 6.7 % (first-order error at the release), 20 (the
-// default) 4.0 % / 1.6 %, 40 0.5 % / 0.13 %. Tolerance: 20 → 40 changes the
-// readout by < 5 % of its peak, and 40 → 80 by less than 20 → 40.
+// substeps (max |Δ| over all samples / peak |x|, and RMS / peak): 10
+// substeps per 1 ms frame 25 % / 1.5 % (contact onset and release), 20
+// (the default) 4.1 % / 0.38 %, 40 0.5 % / 0.03 %. Tolerance: 20 → 40
+// changes the readout by < 5 % of its peak, and 40 → 80 by less than
+// 20 → 40.
 func TestSubstepConvergence(t *testing.T) {
 	run := func(sub int) []float32 {
 		res, err := Simulate(context.Background(), singleWhiskerConfig([]Object{passingSphere(1.5)}, 400, sub))
