@@ -22,6 +22,7 @@ import (
 	"github.com/whiskerbench/whiskerbench/evaluator"
 	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
+	"github.com/whiskerbench/whiskerbench/submissions/blobs"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
 	"github.com/whiskerbench/whiskerbench/submissions/store/storetest"
 )
@@ -336,6 +337,24 @@ func TestSubmissionEndToEnd(t *testing.T) {
 			}
 			if s, body := do(t, "POST", fmt.Sprintf("%s/api/v1/submissions/%d/publish", r.URL(), id), "Bearer "+tokA, ""); s != 200 || body["published"] != true {
 				t.Errorf("publish: %d %v", s, body)
+			}
+			// A job that dies after writing its scores and is run again
+			// rewrites the same rows: one result per key, never two.
+			var before int64
+			r.Store().DB.Model(&submissions.Score{}).Where("submission_id = ?", id).Count(&before)
+			r.Store().DB.Model(&submissions.Submission{}).Where("id = ?", id).Update("status", submissions.StatusRunning)
+			bs, err := blobs.NewFS(filepath.Join(r.DataDir(), "blobs"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc := submissions.New(r.Store().DB, bs, cat, nil, submissions.Options{})
+			if err := svc.Score(ctx, id, nil); err != nil {
+				t.Fatal(err)
+			}
+			var after int64
+			r.Store().DB.Model(&submissions.Score{}).Where("submission_id = ?", id).Count(&after)
+			if before == 0 || after != before {
+				t.Errorf("re-running the scoring job: %d score rows, had %d", after, before)
 			}
 			// A byte-identical re-upload is recognised, not scored again.
 			status, again, _ := postUpload(t, r.URL(), tokA, map[string]string{"kind": "activations", "card": card}, file)
