@@ -25,6 +25,12 @@
 //     whiskers (the placement rule makes that common) push them out gently.
 //   - The 110 Hz protocol is as stable as the 1000 Hz one (internal step ≤
 //     50 µs at any output rate).
+//   - Work is skipped where it cannot change the readout by more than
+//     1e-5 mN (mN·mm): a passive whisker at rest is not integrated until an
+//     object can reach one of its contact points (Lipschitz distance
+//     bounds), one that has settled after a contact is set exactly at rest,
+//     and a frame in which a whisker touches nothing is integrated in
+//     steps five times longer (redone in normal steps if it touches).
 //   - Whisking: the documented generator is applied as an orientation about
 //     the rest angles in the head frame (WHISKiT integrates per-frame world
 //     angular velocities, without its ±60°/30° joint limits); a trajectory

@@ -62,15 +62,17 @@ type snapshot struct {
 	wb geom.Vec3
 }
 
-func (st *rodState) saveState() {
-	s := &st.save
+func (st *rodState) saveState()    { st.copyState(&st.save) }
+func (st *rodState) restoreState() { st.pasteState(&st.save) }
+
+// copyState saves the state into s; pasteState restores it.
+func (st *rodState) copyState(s *snapshot) {
 	s.q = append(s.q[:0], st.q...)
 	s.w = append(s.w[:0], st.w...)
 	s.wb = st.wb
 }
 
-func (st *rodState) restoreState() {
-	s := &st.save
+func (st *rodState) pasteState(s *snapshot) {
 	copy(st.q, s.q)
 	copy(st.w, s.w)
 	st.wb = s.wb
