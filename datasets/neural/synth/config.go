@@ -53,6 +53,12 @@ type Config struct {
 	// (paper-spec §1.2). MaxWindow must fit in the readout.
 	MinWindow, MaxWindow float64
 
+	// Sites are the whiskers whose barrels the recording sites are centred
+	// on, one drawn uniformly per animal. The Rodgers dataset tracks the
+	// contacts of whiskers C0–C3 (processed_position_whisker_C0..C3,
+	// contacts_by_whisker_C0..C3; paper-spec §1.1), so the default centres
+	// the sites on those barrels.
+	Sites []string
 	// SiteSpread is the grid distance scale (in whisker spacings) over which
 	// an animal's units pick their principal whisker around the animal's
 	// recording site: P(w) ∝ exp(−d²(w, site)/(2·SiteSpread²)).
@@ -92,10 +98,11 @@ type Config struct {
 }
 
 // DefaultConfig returns the calibrated synthetic cortex (see the package
-// documentation for the calibration table) with seed 1.
+// documentation for the calibration table) with the selected default
+// seed 9.
 func DefaultConfig() Config {
 	return Config{
-		Seed:        1,
+		Seed:        9,
 		Animals:     11,
 		Units:       999,
 		MinUnits:    30,
@@ -108,6 +115,7 @@ func DefaultConfig() Config {
 		MinWindow: 0.5,
 		MaxWindow: 0.99,
 
+		Sites:                []string{"RC0", "RC1", "RC2", "RC3"},
 		SiteSpread:           1,
 		NeighbourProb:        0.5,
 		NeighbourWeight:      [2]float64{0.1, 0.5},
@@ -119,10 +127,10 @@ func DefaultConfig() Config {
 
 		BaselineRate:     3,
 		BaselineSpread:   0.8,
-		RateScale:        5,
+		RateScale:        1.3,
 		RateSpread:       0.7,
 		AnimalGainSpread: 0.5,
-		SharedGain:       0.3,
+		SharedGain:       0.4,
 		PrivateGain:      0.3,
 	}
 }
@@ -159,6 +167,15 @@ func (c Config) Validate() error {
 	add(finite("FrameRate", c.FrameRate, 1, 1e6))
 	add(finite("MinWindow", c.MinWindow, BinWidth/10, 100))
 	add(finite("MaxWindow", c.MaxWindow, c.MinWindow, 100))
+	if len(c.Sites) == 0 {
+		add(fmt.Errorf("config: no recording sites"))
+	}
+	g := newWhiskerGrid()
+	for _, name := range c.Sites {
+		if g.index(name) < 0 {
+			add(fmt.Errorf("config: site %q is not a whisker of the mouse array (%s…%s)", name, g.names[0], g.names[len(g.names)-1]))
+		}
+	}
 	add(finite("SiteSpread", c.SiteSpread, 0.1, 100))
 	add(finite("NeighbourProb", c.NeighbourProb, 0, 1))
 	add(finite("NeighbourWeight[0]", c.NeighbourWeight[0], 0, 10))

@@ -46,3 +46,13 @@ func (g whiskerGrid) check(whiskers int) error {
 	}
 	return nil
 }
+
+// index returns the column of whisker name, or −1.
+func (g whiskerGrid) index(name string) int {
+	for i, n := range g.names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}

@@ -186,7 +186,7 @@ type trial struct {
 func (g *generator) animal(ctx context.Context, a, firstUnit, units int, rep *Report) (Animal, AnimalReport, error) {
 	cfg := g.cfg
 	r := stream(cfg.Seed, streamAnimal, uint64(a))
-	site := r.IntN(len(g.grid.names))
+	site := g.grid.index(cfg.Sites[r.IntN(len(cfg.Sites))])
 	gain := logNormal(r, cfg.AnimalGainSpread)
 	nsess := 1 + r.IntN(min(cfg.MaxSessions, units))
 	sw := make([]float64, nsess)
