@@ -17,7 +17,7 @@ func neuralCommand() *command {
 		short: "write a SYNTHETIC barrel-cortex dataset (Rodgers layout) driven by the simulated stimuli",
 		usage: "--seed S --out neural.npz [--json]\n\nSimulates the six Rodgers stimuli, then draws synthetic animals whose units respond to\ntheir whiskers' forces and moments with Poisson spiking and trial-to-trial gain noise,\ncalibrated to the published reliability figures. The output is labelled synthetic.",
 		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			seed := fs.Uint64("seed", 1, "seed of the synthetic animals")
+			seed := fs.Uint64("seed", synth.DefaultConfig().Seed, "seed of the synthetic animals (the default is the calibrated one)")
 			out := fs.String("out", "", "output .npz (required)")
 			asJSON := fs.Bool("json", false, "print the synthesis report as JSON")
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "whiskers simulated in parallel")

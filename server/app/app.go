@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
 	"github.com/whiskerbench/whiskerbench/server"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
@@ -171,7 +172,7 @@ func DefaultsOptions(cfg Config, progress io.Writer, logger *slog.Logger) catalo
 	return catalog.DefaultsOptions{
 		Root:       filepath.Join(cfg.DataDir, "benchmarks"),
 		Shapes:     so,
-		NeuralSeed: 1,
+		NeuralSeed: synth.DefaultConfig().Seed,
 		Workers:    cfg.WorkerCount(),
 		Progress:   progress,
 		Logger:     logger,

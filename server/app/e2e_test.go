@@ -17,6 +17,7 @@ import (
 
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
 	"github.com/whiskerbench/whiskerbench/datasets/npz"
 	"github.com/whiskerbench/whiskerbench/datasets/tactile"
 	"github.com/whiskerbench/whiskerbench/evaluator"
@@ -56,7 +57,7 @@ func testBenchmarks(t *testing.T) benchData {
 			return
 		}
 		ctx := context.Background()
-		bench.neuralDir, bench.neuralSpec, benchErr = benchmarks.BuildNeural(ctx, root, catalog.SyntheticSource(1), benchmarks.NeuralOptions{ScorerVersion: catalog.NeuralScorer, Workers: 2})
+		bench.neuralDir, bench.neuralSpec, benchErr = benchmarks.BuildNeural(ctx, root, catalog.SyntheticSource(synth.DefaultConfig().Seed), benchmarks.NeuralOptions{ScorerVersion: catalog.NeuralScorer, Workers: 2})
 		if benchErr != nil {
 			return
 		}
