@@ -43,7 +43,7 @@ func state(s [][]float32, params arch.Params) [][]float32 {
 type SGD struct {
 	LR, Momentum, WeightDecay float64
 	buf                       [][]float32
-	started                   bool
+	steps                     int
 }
 
 // Step implements Optimizer.
@@ -58,7 +58,7 @@ func (o *SGD) Step(params arch.Params, grads [][]float32) error {
 		for j := range w {
 			d := g[j] + wd*w[j]
 			if o.Momentum != 0 {
-				if o.started {
+				if o.steps > 0 {
 					d = m*b[j] + d
 				}
 				b[j] = d
@@ -66,7 +66,7 @@ func (o *SGD) Step(params arch.Params, grads [][]float32) error {
 			w[j] -= lr * d
 		}
 	}
-	o.started = true
+	o.steps++
 	return nil
 }
 
@@ -113,5 +113,108 @@ func (o *Adam) Step(params arch.Params, grads [][]float32) error {
 			w[j] -= float32(step * float64(m[j]) / den)
 		}
 	}
+	return nil
+}
+
+// State is an optimiser's internal state, enough to continue training
+// exactly where it stopped: the number of steps taken and, per named slot
+// (SGD "momentum_buffer"; Adam "exp_avg", "exp_avg_sq", PyTorch's names),
+// one tensor per parameter in parameter order. A slot that has not been
+// allocated yet (no step taken) is absent.
+type State struct {
+	Steps int
+	Slots map[string][][]float32
+}
+
+// Stateful is an Optimizer whose state can be saved and restored.
+type Stateful interface {
+	Optimizer
+	State() State
+	SetState(params arch.Params, s State) error
+}
+
+// setSlot checks that one saved slot matches params and returns a copy.
+func setSlot(params arch.Params, s State, name string) ([][]float32, error) {
+	v, ok := s.Slots[name]
+	if !ok {
+		if s.Steps > 0 {
+			return nil, fmt.Errorf("optimizer state: slot %s missing after %d steps", name, s.Steps)
+		}
+		return nil, nil
+	}
+	if len(v) != len(params) {
+		return nil, fmt.Errorf("optimizer state: slot %s has %d tensors for %d parameters", name, len(v), len(params))
+	}
+	out := make([][]float32, len(v))
+	for i, t := range v {
+		if len(t) != len(params[i].Data) {
+			return nil, fmt.Errorf("optimizer state: slot %s of %s has %d values, parameter %d", name, params[i].Name, len(t), len(params[i].Data))
+		}
+		out[i] = append([]float32(nil), t...)
+	}
+	return out, nil
+}
+
+func checkSlots(s State, allowed ...string) error {
+	if s.Steps < 0 {
+		return fmt.Errorf("optimizer state: %d steps", s.Steps)
+	}
+	for k := range s.Slots {
+		found := false
+		for _, a := range allowed {
+			found = found || k == a
+		}
+		if !found {
+			return fmt.Errorf("optimizer state: unknown slot %q (want %v)", k, allowed)
+		}
+	}
+	return nil
+}
+
+// State implements Stateful; the slices are shared, not copied.
+func (o *SGD) State() State {
+	s := State{Steps: o.steps, Slots: map[string][][]float32{}}
+	if o.buf != nil {
+		s.Slots["momentum_buffer"] = o.buf
+	}
+	return s
+}
+
+// SetState implements Stateful; the tensors are copied.
+func (o *SGD) SetState(params arch.Params, s State) error {
+	if err := checkSlots(s, "momentum_buffer"); err != nil {
+		return err
+	}
+	buf, err := setSlot(params, s, "momentum_buffer")
+	if err != nil {
+		return err
+	}
+	o.buf, o.steps = buf, s.Steps
+	return nil
+}
+
+// State implements Stateful; the slices are shared, not copied.
+func (o *Adam) State() State {
+	s := State{Steps: o.t, Slots: map[string][][]float32{}}
+	if o.m != nil {
+		s.Slots["exp_avg"], s.Slots["exp_avg_sq"] = o.m, o.v
+	}
+	return s
+}
+
+// SetState implements Stateful; the tensors are copied.
+func (o *Adam) SetState(params arch.Params, s State) error {
+	if err := checkSlots(s, "exp_avg", "exp_avg_sq"); err != nil {
+		return err
+	}
+	m, err := setSlot(params, s, "exp_avg")
+	if err != nil {
+		return err
+	}
+	v, err := setSlot(params, s, "exp_avg_sq")
+	if err != nil {
+		return err
+	}
+	o.m, o.v, o.t = m, v, s.Steps
 	return nil
 }

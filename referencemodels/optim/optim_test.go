@@ -59,3 +59,74 @@ func TestMismatch(t *testing.T) {
 		}
 	}
 }
+
+// TestStateRoundTrip: an optimiser restored from another's State after k
+// steps continues exactly as the original does.
+func TestStateRoundTrip(t *testing.T) {
+	params := func() arch.Params {
+		return arch.Params{
+			{Spec: arch.Spec{Name: "a", Shape: []int{2}}, Data: []float32{1, -2}},
+			{Spec: arch.Spec{Name: "b", Shape: []int{1}}, Data: []float32{0.5}},
+		}
+	}
+	grads := [][][]float32{{{0.3, -1}, {2}}, {{-0.7, 0.1}, {0.4}}, {{1, 1}, {-3}}}
+	cases := []struct {
+		name string
+		make func() Stateful
+	}{
+		{"sgd", func() Stateful { return &SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01} }},
+		{"sgd no momentum", func() Stateful { return &SGD{LR: 0.1} }},
+		{"adam", func() Stateful { return &Adam{LR: 0.01, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: 0.1} }},
+		{"adamw", func() Stateful { return NewAdamW(0.01, 0.1) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			pa, oa := params(), tc.make()
+			for _, g := range grads[:2] {
+				if err := oa.Step(pa, g); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pb, ob := pa.Clone(), tc.make()
+			if err := ob.SetState(pb, oa.State()); err != nil {
+				t.Fatal(err)
+			}
+			if err := oa.Step(pa, grads[2]); err != nil {
+				t.Fatal(err)
+			}
+			if err := ob.Step(pb, grads[2]); err != nil {
+				t.Fatal(err)
+			}
+			for i := range pa {
+				for j := range pa[i].Data {
+					if pa[i].Data[j] != pb[i].Data[j] {
+						t.Fatalf("%s[%d]: %v after restore, %v uninterrupted", pa[i].Name, j, pb[i].Data[j], pa[i].Data[j])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSetStateRejectsMismatch(t *testing.T) {
+	p := one(1)
+	cases := []struct {
+		name string
+		opt  Stateful
+		s    State
+		want string
+	}{
+		{"unknown slot", &SGD{LR: 1}, State{Steps: 1, Slots: map[string][][]float32{"exp_avg": {{1}}}}, "unknown slot"},
+		{"missing slot", NewAdamW(1, 0), State{Steps: 2, Slots: map[string][][]float32{"exp_avg": {{1}}}}, "exp_avg_sq missing"},
+		{"wrong length", &SGD{LR: 1}, State{Steps: 1, Slots: map[string][][]float32{"momentum_buffer": {{1, 2}}}}, "slot momentum_buffer of w has 2 values"},
+		{"wrong count", &SGD{LR: 1}, State{Steps: 1, Slots: map[string][][]float32{"momentum_buffer": {{1}, {2}}}}, "2 tensors for 1 parameters"},
+		{"negative steps", &SGD{LR: 1}, State{Steps: -1}, "-1 steps"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.opt.SetState(p, tc.s); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
