@@ -60,8 +60,8 @@ func (st *rodState) evaluate(gam float64, rb geom.Mat3, wb, alpha geom.Vec3, obj
 			p = geom.Vec3{p[0] + r[0], p[1] + r[1], p[2] + r[2]}
 			vp = geom.Vec3{pvp[0] + pom[1]*r[2] - pom[2]*r[1], pvp[1] + pom[2]*r[0] - pom[0]*r[2], pvp[2] + pom[0]*r[1] - pom[1]*r[0]}
 		}
-		rot := mulMatQuat(&parentR, st.q[j])
-		l.rot = rot
+		mulMatQuatTo(&l.rot, &parentR, &st.q[j])
+		rot := &l.rot
 		l.pos = p
 		wj := st.w[j]
 		u := geom.Vec3{
@@ -101,7 +101,7 @@ func (st *rodState) evaluate(gam float64, rb geom.Mat3, wb, alpha geom.Vec3, obj
 		ang := geom.Vec3{it*om[0] + dd*d[0] + cl[0], it*om[1] + dd*d[1] + cl[1], it*om[2] + dd*d[2] + cl[2]}
 		l.pn = om.Cross(ang).Add(vp.Cross(lin))
 		l.pf = om.Cross(lin)
-		parentR, pom, pvp = rot, om, vp
+		parentR, pom, pvp = *rot, om, vp
 	}
 	for _, ld := range st.loads {
 		l := &lw[ld.link]
@@ -138,16 +138,14 @@ func (st *rodState) evaluate(gam float64, rb geom.Mat3, wb, alpha geom.Vec3, obj
 		dm[1], dm[3] = (dm[1]+dm[3])/2, (dm[1]+dm[3])/2
 		dm[2], dm[6] = (dm[2]+dm[6])/2, (dm[2]+dm[6])/2
 		dm[5], dm[7] = (dm[5]+dm[7])/2, (dm[5]+dm[7])/2
-		dinv, ok := inv3sym(&dm)
-		if !ok {
+		if !inv3symTo(&l.dinv, &dm) {
 			return [6]float64{}, fmt.Errorf("joint %d: singular articulated inertia", j)
 		}
-		e := geom.Mat3{{dinv[0], dinv[1], dinv[2]}, {dinv[3], dinv[4], dinv[5]}, {dinv[6], dinv[7], dinv[8]}}
-		l.dinv = e
+		e := &l.dinv
 		// Joint torque: spring on the rotation away from rest, damping and
 		// the implicit γ·k·w term, in the child frame, then to world axes;
 		// minus the bias moment about P_j (Sᵀ·p^A).
-		th := g.rest[j].conj().mul(st.q[j]).log()
+		th := restDeviation(&g.rest[j], &st.q[j])
 		wj := st.w[j]
 		kt, kb := g.kt[j], g.kb[j]
 		ct, cb := g.ct[j]+gam*kt, g.cb[j]+gam*kb
@@ -168,8 +166,9 @@ func (st *rodState) evaluate(gam float64, rb geom.Mat3, wb, alpha geom.Vec3, obj
 		// A − A·E·A when M ≪ A (a refined step, or stiff contact dampers);
 		// A' and C' are symmetrised.
 		A, B, C := &l.a, &l.b, &l.c
-		ae := mul3(A, &e)   // A·E
-		eb := mul3(&e, B)   // E·B
+		var ae, eb geom.Mat3
+		mul3To(&ae, A, e)   // A·E
+		mul3To(&eb, e, B)   // E·B
 		aed := ae.MulVec(d) // A·E·d
 		var dtb geom.Vec3   // dᵀ·E·B
 		for k := 0; k < 3; k++ {
@@ -272,16 +271,33 @@ func (st *rodState) evaluate(gam float64, rb geom.Mat3, wb, alpha geom.Vec3, obj
 	return [6]float64{-ff[0], -ff[1], -ff[2], -fn[0], -fn[1], -fn[2]}, nil
 }
 
-// mul3 returns a·b.
-func mul3(a, b *geom.Mat3) geom.Mat3 {
-	var out geom.Mat3
+// mul3To sets out = a·b (out must not alias a or b).
+func mul3To(out, a, b *geom.Mat3) {
 	for i := 0; i < 3; i++ {
 		a0, a1, a2 := a[i][0], a[i][1], a[i][2]
 		out[i][0] = a0*b[0][0] + a1*b[1][0] + a2*b[2][0]
 		out[i][1] = a0*b[0][1] + a1*b[1][1] + a2*b[2][1]
 		out[i][2] = a0*b[0][2] + a1*b[1][2] + a2*b[2][2]
 	}
-	return out
+}
+
+// inv3symTo sets out to the inverse of the symmetric positive definite
+// 3×3 matrix a (row-major); it reports false if a is not positive definite
+// to working precision.
+func inv3symTo(out *geom.Mat3, a *[9]float64) bool {
+	c00 := a[4]*a[8] - a[5]*a[7]
+	c01 := a[5]*a[6] - a[3]*a[8]
+	c02 := a[3]*a[7] - a[4]*a[6]
+	det := a[0]*c00 + a[1]*c01 + a[2]*c02
+	if !(det > 0) || math.IsInf(det, 0) {
+		return false
+	}
+	id := 1 / det
+	c11 := a[0]*a[8] - a[2]*a[6]
+	c12 := a[2]*a[3] - a[0]*a[5]
+	c22 := a[0]*a[4] - a[1]*a[3]
+	*out = geom.Mat3{{c00 * id, c01 * id, c02 * id}, {c01 * id, c11 * id, c12 * id}, {c02 * id, c12 * id, c22 * id}}
+	return true
 }
 
 // contacts adds penalty contact and friction of every sample against every

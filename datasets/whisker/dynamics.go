@@ -1,6 +1,8 @@
 package whisker
 
 import (
+	"math"
+
 	"github.com/whiskerbench/whiskerbench/datasets/geom"
 	"github.com/whiskerbench/whiskerbench/datasets/shapes"
 )
@@ -125,7 +127,7 @@ func (st *rodState) step(h float64, rb geom.Mat3, wb geom.Vec3, objs []objFrame,
 		l := &st.lw[j]
 		w := st.w[j]
 		wn := geom.Vec3{w[0] + h*l.dw[0], w[1] + h*l.dw[1], w[2] + h*l.dw[2]}
-		st.q[j] = st.q[j].mul(quatExp(geom.Vec3{h * wn[0], h * wn[1], h * wn[2]})).normalized()
+		turnQuat(&st.q[j], geom.Vec3{h * wn[0], h * wn[1], h * wn[2]})
 		st.w[j] = wn
 	}
 	st.wb = wb
@@ -141,13 +143,47 @@ func (st *rodState) measure(h float64, rb geom.Mat3, wb, alpha geom.Vec3, objs [
 
 // mulMatQuat returns r·mat(q).
 func mulMatQuat(r *geom.Mat3, q quat) geom.Mat3 {
-	m := q.mat()
 	var out geom.Mat3
+	mulMatQuatTo(&out, r, &q)
+	return out
+}
+
+// mulMatQuatTo sets out = r·mat(q) (out must not alias r).
+func mulMatQuatTo(out, r *geom.Mat3, q *quat) {
+	w, x, y, z := q[0], q[1], q[2], q[3]
+	m00, m01, m02 := 1-2*(y*y+z*z), 2*(x*y-w*z), 2*(x*z+w*y)
+	m10, m11, m12 := 2*(x*y+w*z), 1-2*(x*x+z*z), 2*(y*z-w*x)
+	m20, m21, m22 := 2*(x*z-w*y), 2*(y*z+w*x), 1-2*(x*x+y*y)
 	for i := 0; i < 3; i++ {
 		a0, a1, a2 := r[i][0], r[i][1], r[i][2]
-		out[i][0] = a0*m[0][0] + a1*m[1][0] + a2*m[2][0]
-		out[i][1] = a0*m[0][1] + a1*m[1][1] + a2*m[2][1]
-		out[i][2] = a0*m[0][2] + a1*m[1][2] + a2*m[2][2]
+		out[i][0] = a0*m00 + a1*m10 + a2*m20
+		out[i][1] = a0*m01 + a1*m11 + a2*m21
+		out[i][2] = a0*m02 + a1*m12 + a2*m22
 	}
-	return out
+}
+
+// restDeviation returns the rotation vector of rest⁻¹·q (both unit).
+func restDeviation(rest, q *quat) geom.Vec3 {
+	a0, a1, a2, a3 := rest[0], -rest[1], -rest[2], -rest[3]
+	b0, b1, b2, b3 := q[0], q[1], q[2], q[3]
+	d := quat{
+		a0*b0 - a1*b1 - a2*b2 - a3*b3,
+		a0*b1 + a1*b0 + a2*b3 - a3*b2,
+		a0*b2 - a1*b3 + a2*b0 + a3*b1,
+		a0*b3 + a1*b2 - a2*b1 + a3*b0,
+	}
+	return d.log()
+}
+
+// turnQuat sets q = normalise(q·exp(r)).
+func turnQuat(q *quat, r geom.Vec3) {
+	e := quatExp(r)
+	a0, a1, a2, a3 := q[0], q[1], q[2], q[3]
+	b0, b1, b2, b3 := e[0], e[1], e[2], e[3]
+	w := a0*b0 - a1*b1 - a2*b2 - a3*b3
+	x := a0*b1 + a1*b0 + a2*b3 - a3*b2
+	y := a0*b2 - a1*b3 + a2*b0 + a3*b1
+	z := a0*b3 + a1*b2 - a2*b1 + a3*b0
+	n := 1 / math.Sqrt(w*w+x*x+y*y+z*z)
+	q[0], q[1], q[2], q[3] = w*n, x*n, y*n, z*n
 }

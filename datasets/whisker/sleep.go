@@ -44,7 +44,7 @@ func (st *rodState) atRest() bool {
 		if w.Dot(w) > 1e-24 {
 			return false
 		}
-		th := st.g.rest[j].conj().mul(st.q[j]).log()
+		th := restDeviation(&st.g.rest[j], &st.q[j])
 		if th.Dot(th) > 1e-28 {
 			return false
 		}
@@ -71,7 +71,7 @@ func (st *rodState) settled(out [6]float64) bool {
 	g := st.g
 	var el, kin, kmax float64
 	for j := range st.q {
-		th := g.rest[j].conj().mul(st.q[j]).log()
+		th := restDeviation(&g.rest[j], &st.q[j])
 		el += g.kt[j]*th[0]*th[0] + g.kb[j]*(th[1]*th[1]+th[2]*th[2])
 		w := st.w[j]
 		kin += g.jd[j] * w.Dot(w)

@@ -67,22 +67,6 @@ func orthonormalize(r geom.Mat3) geom.Mat3 {
 
 func col(r geom.Mat3, j int) geom.Vec3 { return geom.Vec3{r[0][j], r[1][j], r[2][j]} }
 
-// inv3sym inverts a symmetric positive definite 3×3 matrix.
-func inv3sym(a *[9]float64) ([9]float64, bool) {
-	c00 := a[4]*a[8] - a[5]*a[7]
-	c01 := a[5]*a[6] - a[3]*a[8]
-	c02 := a[3]*a[7] - a[4]*a[6]
-	det := a[0]*c00 + a[1]*c01 + a[2]*c02
-	if !(det > 0) || math.IsInf(det, 0) {
-		return [9]float64{}, false
-	}
-	id := 1 / det
-	c11 := a[0]*a[8] - a[2]*a[6]
-	c12 := a[2]*a[3] - a[0]*a[5]
-	c22 := a[0]*a[4] - a[1]*a[3]
-	return [9]float64{c00 * id, c01 * id, c02 * id, c01 * id, c11 * id, c12 * id, c02 * id, c12 * id, c22 * id}, true
-}
-
 // quat is a unit quaternion (w, x, y, z).
 type quat [4]float64
 
