@@ -121,7 +121,7 @@ func readMember(f *zip.File, lim Limits, budget int64) (ndarray.Array, int64, er
 	// The stream may decompress to more than it declares; decoding stops at
 	// what the npy header declares, which the limits bound, and the
 	// remainder is rejected below without being inflated in full.
-	br := bufio.NewReaderSize(rc, 1<<20)
+	br := bufio.NewReaderSize(rc, readBufSize(f))
 	a, used, err := readNPY(br, lim, budget)
 	if err != nil {
 		return ndarray.Array{}, 0, err
@@ -205,4 +205,16 @@ func writeFile(path string, arrays []Named, compressed bool) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// readBufSize sizes a member's read buffer: 1 MiB, or less for a member
+// that declares itself smaller (the declaration only sizes the buffer; a
+// member that lies is still read, just in more calls), so that archives
+// of many small arrays do not allocate 1 MiB per array.
+func readBufSize(f *zip.File) int {
+	const max = 1 << 20
+	if f.UncompressedSize64 < max {
+		return int(f.UncompressedSize64) + 16
+	}
+	return max
 }

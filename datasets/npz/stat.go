@@ -72,7 +72,7 @@ func statMember(f *zip.File, lim Limits, budget int64) (Member, int64, error) {
 		return Member{}, 0, fmt.Errorf("open member: %w", err)
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 1<<20)
+	br := bufio.NewReaderSize(rc, readBufSize(f))
 	h, err := readHeader(br, lim)
 	if err != nil {
 		return Member{}, 0, err
