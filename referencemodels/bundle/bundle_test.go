@@ -305,7 +305,9 @@ func TestDirectoryRejected(t *testing.T) {
 			}
 			return os.Symlink(filepath.Join(filepath.Dir(d), "elsewhere.npz"), w)
 		}, "not a regular file"},
-		{"bad manifest", func(d string) error { return os.WriteFile(filepath.Join(d, ManifestFile), []byte(`{"format_version": 1}`), 0o644) }, "encoder.kind"},
+		{"bad manifest", func(d string) error {
+			return os.WriteFile(filepath.Join(d, ManifestFile), []byte(`{"format_version": 1}`), 0o644)
+		}, "encoder.kind"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
