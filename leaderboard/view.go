@@ -1,0 +1,281 @@
+package leaderboard
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ErrInvalidQuery is returned for a query string the board cannot apply.
+var ErrInvalidQuery = errors.New("invalid leaderboard query")
+
+// Query is a board view's state: its filters and sort, as in the URL.
+type Query struct {
+	Family    string `json:"family,omitempty"`
+	Encoder   string `json:"encoder,omitempty"`
+	Attender  string `json:"attender,omitempty"`
+	Objective string `json:"objective,omitempty"`
+	Lab       string `json:"lab,omitempty"`
+	MinParams *int64 `json:"min_params,omitempty"`
+	MaxParams *int64 `json:"max_params,omitempty"`
+	Sort      string `json:"sort"`
+	Desc      bool   `json:"desc"`
+}
+
+// Text sort keys; the score column keys and KeyAggregate sort by value.
+var textKeys = []string{"name", "lab", "family", "encoder", "attender", "objective"}
+
+// SortKeys lists the keys the board can sort on.
+func (b *Board) SortKeys() []string {
+	keys := append(slices.Clone(textKeys), "params", KeyAggregate)
+	for _, c := range b.Columns {
+		keys = append(keys, c.Key)
+	}
+	return keys
+}
+
+// DefaultSort is the aggregate when any model has one, else the first
+// column any model has a score in, else the name.
+func (b *Board) DefaultSort() string {
+	for _, r := range b.Rows {
+		if r.Aggregate != nil {
+			return KeyAggregate
+		}
+	}
+	for _, c := range b.Columns {
+		for _, r := range b.Rows {
+			if r.Cells[c.Key] != nil {
+				return c.Key
+			}
+		}
+	}
+	return "name"
+}
+
+// ParseParams reads a parameter count: digits, optionally with a decimal
+// part and a k, M or B suffix, or in e-notation ("3M", "1.5e6", "200k").
+func ParseParams(s string) (int64, error) {
+	t := strings.TrimSpace(strings.ReplaceAll(s, ",", ""))
+	mult := 1.0
+	if n := len(t); n > 0 {
+		switch t[n-1] {
+		case 'k', 'K':
+			mult, t = 1e3, t[:n-1]
+		case 'm', 'M':
+			mult, t = 1e6, t[:n-1]
+		case 'b', 'B', 'g', 'G':
+			mult, t = 1e9, t[:n-1]
+		}
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f*mult > 1e15 {
+		return 0, fmt.Errorf("parameter count %q: use a non-negative number such as 3000000, 3M or 1.5e6", s)
+	}
+	return int64(math.Round(f * mult)), nil
+}
+
+// ParseQuery reads a view's state from a query string, checked against
+// the board's sort keys. Empty values mean "no filter".
+func (b *Board) ParseQuery(v url.Values) (Query, error) {
+	q := Query{
+		Family: strings.TrimSpace(v.Get("family")), Encoder: strings.TrimSpace(v.Get("encoder")),
+		Attender: strings.TrimSpace(v.Get("attender")), Objective: strings.TrimSpace(v.Get("objective")),
+		Lab: strings.TrimSpace(v.Get("lab")), Sort: strings.TrimSpace(v.Get("sort")),
+	}
+	var probs []string
+	for _, f := range []struct {
+		name string
+		dst  **int64
+	}{{"min_params", &q.MinParams}, {"max_params", &q.MaxParams}} {
+		if s := strings.TrimSpace(v.Get(f.name)); s != "" {
+			n, err := ParseParams(s)
+			if err != nil {
+				probs = append(probs, f.name+": "+err.Error())
+				continue
+			}
+			*f.dst = &n
+		}
+	}
+	if q.MinParams != nil && q.MaxParams != nil && *q.MinParams > *q.MaxParams {
+		probs = append(probs, fmt.Sprintf("min_params %d is above max_params %d", *q.MinParams, *q.MaxParams))
+	}
+	if q.Sort == "" {
+		q.Sort = b.DefaultSort()
+	} else if !slices.Contains(b.SortKeys(), q.Sort) {
+		probs = append(probs, fmt.Sprintf("sort %q: use one of %s", q.Sort, strings.Join(b.SortKeys(), ", ")))
+	}
+	switch d := v.Get("dir"); d {
+	case "":
+		q.Desc = !slices.Contains(textKeys, q.Sort)
+	case "asc", "desc":
+		q.Desc = d == "desc"
+	default:
+		probs = append(probs, fmt.Sprintf("dir %q: use asc or desc", d))
+	}
+	if len(probs) > 0 {
+		return Query{}, fmt.Errorf("%s: %w", strings.Join(probs, "; "), ErrInvalidQuery)
+	}
+	return q, nil
+}
+
+// Values is the query as URL parameters, in a canonical form: a view's
+// URL, shared or reloaded, shows the same view.
+func (q Query) Values() url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	set("family", q.Family)
+	set("encoder", q.Encoder)
+	set("attender", q.Attender)
+	set("objective", q.Objective)
+	set("lab", q.Lab)
+	if q.MinParams != nil {
+		v.Set("min_params", strconv.FormatInt(*q.MinParams, 10))
+	}
+	if q.MaxParams != nil {
+		v.Set("max_params", strconv.FormatInt(*q.MaxParams, 10))
+	}
+	set("sort", q.Sort)
+	if q.Desc {
+		v.Set("dir", "desc")
+	} else {
+		v.Set("dir", "asc")
+	}
+	return v
+}
+
+// WithSort returns the query sorted on key: the opposite direction when it
+// is already sorted on key, else the key's natural direction.
+func (q Query) WithSort(key string) Query {
+	if q.Sort == key {
+		q.Desc = !q.Desc
+		return q
+	}
+	q.Sort, q.Desc = key, !slices.Contains(textKeys, key)
+	return q
+}
+
+// Filtered reports whether any filter is set.
+func (q Query) Filtered() bool {
+	return q.Family != "" || q.Encoder != "" || q.Attender != "" || q.Objective != "" || q.Lab != "" || q.MinParams != nil || q.MaxParams != nil
+}
+
+// Match reports whether a row passes the query's filters. Text filters
+// compare case-insensitively; with a parameter range set, models that do
+// not state their parameter count are left out.
+func (q Query) Match(r Row) bool {
+	eq := func(want, got string) bool { return want == "" || strings.EqualFold(want, got) }
+	if !eq(q.Family, r.Family) || !eq(q.Encoder, r.Encoder) || !eq(q.Attender, r.Attender) || !eq(q.Objective, r.Objective) || !eq(q.Lab, r.Lab) {
+		return false
+	}
+	if q.MinParams != nil || q.MaxParams != nil {
+		if r.ParamCount == nil {
+			return false
+		}
+		if q.MinParams != nil && *r.ParamCount < *q.MinParams {
+			return false
+		}
+		if q.MaxParams != nil && *r.ParamCount > *q.MaxParams {
+			return false
+		}
+	}
+	return true
+}
+
+// View is one query's rows of a board.
+type View struct {
+	*Board
+	Query Query `json:"query"`
+	Rows  []Row `json:"rows"`
+	Total int   `json:"total"` // public models on the board, before filters
+}
+
+// View filters and sorts the board's rows. Missing values sort last in
+// either direction; equal values fall back to the name, then the model id.
+func (b *Board) View(q Query) View {
+	rows := make([]Row, 0, len(b.Rows))
+	for _, r := range b.Rows {
+		if q.Match(r) {
+			rows = append(rows, r)
+		}
+	}
+	SortRows(rows, q.Sort, q.Desc)
+	return View{Board: b, Query: q, Rows: rows, Total: len(b.Rows)}
+}
+
+// sortValue returns a row's value under a numeric key.
+func sortValue(r Row, key string) (float64, bool) {
+	switch key {
+	case "params":
+		if r.ParamCount == nil {
+			return 0, false
+		}
+		return float64(*r.ParamCount), true
+	case KeyAggregate:
+		if r.Aggregate == nil {
+			return 0, false
+		}
+		return r.Aggregate.Value, true
+	}
+	c := r.Cells[key]
+	if c == nil {
+		return 0, false
+	}
+	return c.Value, true
+}
+
+func sortText(r Row, key string) string {
+	switch key {
+	case "name":
+		return r.Name
+	case "lab":
+		return r.Lab
+	case "family":
+		return r.Family
+	case "encoder":
+		return r.Encoder
+	case "attender":
+		return r.Attender
+	case "objective":
+		return r.Objective
+	}
+	return ""
+}
+
+// SortRows sorts rows in place on key.
+func SortRows(rows []Row, key string, desc bool) {
+	text := slices.Contains(textKeys, key)
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if text {
+			sa, sb := strings.ToLower(sortText(a, key)), strings.ToLower(sortText(b, key))
+			if (sa == "") != (sb == "") {
+				return sb == ""
+			}
+			if sa != sb {
+				return (sa < sb) != desc
+			}
+		} else {
+			va, oka := sortValue(a, key)
+			vb, okb := sortValue(b, key)
+			if oka != okb {
+				return oka
+			}
+			if oka && va != vb {
+				return (va < vb) != desc
+			}
+		}
+		if a.Name != b.Name {
+			return a.Name < b.Name
+		}
+		return a.ModelID < b.ModelID
+	})
+}
