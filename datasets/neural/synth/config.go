@@ -15,6 +15,13 @@ const BinWidth = 0.045
 // order of paper-spec §1.3 and evaluator.StimulusOrder).
 const StimulusCount = 6
 
+// stimulusOrder returns the names of the six stimuli in that order, the
+// names of evaluator.StimulusOrder (this package may not import the
+// evaluator; package calibration's tests check that the two agree).
+func stimulusOrder() [StimulusCount]string {
+	return [StimulusCount]string{"concave near", "concave medium", "concave far", "convex near", "convex medium", "convex far"}
+}
+
 // channels is the number of readout channels per whisker: Fx, Fy, Fz, Mx,
 // My, Mz (whisker.Channels).
 const channels = 6
@@ -97,9 +104,9 @@ type Config struct {
 	SharedGain, PrivateGain float64
 }
 
-// DefaultConfig returns the calibrated synthetic cortex (see the package
-// documentation for the calibration table) with the selected default
-// seed 9.
+// DefaultConfig returns the calibrated synthetic cortex (see package
+// submissions/catalog/calibration for the calibration table) with the
+// selected default seed 9.
 func DefaultConfig() Config {
 	return Config{
 		Seed:        9,

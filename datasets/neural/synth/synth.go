@@ -9,7 +9,6 @@ import (
 
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
 	"github.com/whiskerbench/whiskerbench/datasets/npz"
-	"github.com/whiskerbench/whiskerbench/evaluator"
 )
 
 // ModelName names this generator in reports and metadata.
@@ -85,7 +84,7 @@ func Synthesize(ctx context.Context, stimuli []ndarray.Array, cfg Config) ([]Ani
 	if dur := float64(sf.frames) / cfg.FrameRate; cfg.MaxWindow > dur+1e-9 {
 		return nil, Report{}, fmt.Errorf("synth: response window up to %g s is longer than the %g s readout (%d frames at %g Hz)", cfg.MaxWindow, dur, sf.frames, cfg.FrameRate)
 	}
-	rep := Report{Synthetic: true, Model: ModelName, Config: cfg, Stimuli: evaluator.StimulusOrder(), Units: cfg.Units,
+	rep := Report{Synthetic: true, Model: ModelName, Config: cfg, Stimuli: stimulusOrder(), Units: cfg.Units,
 		PrincipalWhiskers: map[string]int{}, FeatureScale: sf.scale}
 	counts := unitCounts(stream(cfg.Seed, streamLayout), cfg)
 	g := &generator{cfg: cfg, sf: sf, grid: grid,
@@ -351,25 +350,4 @@ func Arrays(animals []Animal) []npz.Named {
 		out[i] = npz.Named{Name: a.ID, Array: a.Data}
 	}
 	return out
-}
-
-// NeuralData validates the animals as the evaluator reads a Rodgers-layout
-// file (evaluator.NeuralFromArrays) and checks that no row shows the
-// zero-fill quirk (evaluator.Animal.ZeroFillRows): the synthetic arrays mark
-// every missing entry NaN.
-func NeuralData(animals []Animal) (evaluator.NeuralData, error) {
-	na := make([]evaluator.NamedArray, len(animals))
-	for i, a := range animals {
-		na[i] = evaluator.NamedArray{Name: a.ID, Array: a.Data}
-	}
-	nd, err := evaluator.NeuralFromArrays(na)
-	if err != nil {
-		return evaluator.NeuralData{}, fmt.Errorf("synth: output fails the evaluator's validation: %w", err)
-	}
-	for _, a := range nd.Animals {
-		if rows := a.ZeroFillRows(); len(rows) > 0 {
-			return evaluator.NeuralData{}, fmt.Errorf("synth: animal %s has %d zero-filled rows (first %d)", a.ID, len(rows), rows[0])
-		}
-	}
-	return nd, nil
 }

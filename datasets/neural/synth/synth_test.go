@@ -10,35 +10,13 @@ import (
 	"testing"
 
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth/synthtest"
 	"github.com/whiskerbench/whiskerbench/datasets/npz"
-	"github.com/whiskerbench/whiskerbench/evaluator"
 )
-
-// testReadouts builds six finite (frames, 30, 6) readouts: a whisking-like
-// oscillation on every whisker plus, for stimulus s, a load on whisker
-// 3·s+2 during frames [200, 600), so the stimuli differ.
-func testReadouts(frames int) []ndarray.Array {
-	out := make([]ndarray.Array, StimulusCount)
-	for s := range out {
-		d := make([]float32, frames*30*channels)
-		for k := range frames {
-			for w := range 30 {
-				c := d[(k*30+w)*channels:][:channels]
-				osc := float32(1e-4 * (1 + math.Sin(2*math.Pi*8*float64(k)/1000+float64(w))))
-				c[0], c[4] = osc, 10*osc
-				if w == 3*s+2 && k >= 200 && k < 600 {
-					c[1], c[5] = 2e-3, 2e-2
-				}
-			}
-		}
-		out[s] = ndarray.FromFloat32([]int{frames, 30, channels}, d)
-	}
-	return out
-}
 
 func TestSynthesizeLayout(t *testing.T) {
 	cfg := DefaultConfig()
-	animals, rep, err := Synthesize(context.Background(), testReadouts(1000), cfg)
+	animals, rep, err := Synthesize(context.Background(), synthtest.Readouts(1000), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,13 +94,10 @@ func TestSynthesizeLayout(t *testing.T) {
 	if len(units) < 2 {
 		t.Errorf("every animal has the same unit count %v, want them unequal", units)
 	}
-	if _, err := NeuralData(animals); err != nil {
-		t.Errorf("NeuralData: %v", err)
-	}
 }
 
 func TestSynthesizeDeterministic(t *testing.T) {
-	st := testReadouts(1000)
+	st := synthtest.Readouts(1000)
 	cfg := DefaultConfig()
 	cfg.Units, cfg.Animals = 120, 3
 	run := func(seed uint64) []Animal {
@@ -160,10 +135,10 @@ func TestSynthesizeDeterministic(t *testing.T) {
 }
 
 func TestSynthesizeErrors(t *testing.T) {
-	good := testReadouts(1000)
-	nan := testReadouts(1000)
+	good := synthtest.Readouts(1000)
+	nan := synthtest.Readouts(1000)
 	nan[2].F32[17] = float32(math.NaN())
-	short := testReadouts(400)
+	short := synthtest.Readouts(400)
 	wrong := slices.Clone(good)
 	wrong[1] = ndarray.Zeros32(1000, 29, 6)
 	withCfg := func(f func(*Config)) Config {
@@ -205,7 +180,7 @@ func TestSynthesizeErrors(t *testing.T) {
 func TestWriteReadRoundTrip(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Units, cfg.Animals = 90, 3
-	animals, _, err := Synthesize(context.Background(), testReadouts(1000), cfg)
+	animals, _, err := Synthesize(context.Background(), synthtest.Readouts(1000), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,62 +192,23 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	na := make([]evaluator.NamedArray, len(back))
+	if len(back) != len(animals) {
+		t.Fatalf("%d arrays read back, %d written", len(back), len(animals))
+	}
 	for i, b := range back {
-		na[i] = evaluator.NamedArray{Name: b.Name, Array: b.Array}
-	}
-	nd, err := evaluator.NeuralFromArrays(na)
-	if err != nil {
-		t.Fatalf("NeuralFromArrays: %v", err)
-	}
-	for i, a := range nd.Animals {
-		if a.ID != animals[i].ID {
-			t.Errorf("animal %d: ID %q, want %q", i, a.ID, animals[i].ID)
+		a := animals[i]
+		if b.Name != a.ID {
+			t.Errorf("array %d: name %q, want %q", i, b.Name, a.ID)
 		}
-		if rows := a.ZeroFillRows(); len(rows) != 0 {
-			t.Errorf("%s: %d zero-filled rows", a.ID, len(rows))
+		if b.Array.DType != ndarray.Float64 || !slices.Equal(b.Array.Shape, a.Data.Shape) {
+			t.Fatalf("%s: %s %s read back, %s %s written", a.ID, b.Array.DType, b.Array.ShapeString(), a.Data.DType, a.Data.ShapeString())
 		}
-		for k, v := range a.Data {
-			w := animals[i].Data.F64[k]
+		for k, v := range b.Array.F64 {
+			w := a.Data.F64[k]
 			if v != w && !(math.IsNaN(v) && math.IsNaN(w)) {
 				t.Fatalf("%s element %d: %v read back, %v written", a.ID, k, v, w)
 			}
 		}
-	}
-}
-
-// TestNeuralDataRejectsZeroFill checks that the validator catches the
-// paper's zero-fill quirk (paper-spec §1.3) if it ever appears in output.
-func TestNeuralDataRejectsZeroFill(t *testing.T) {
-	// Two animals of 2 trials × 6 stimuli × 1 unit; animal b's row 0 holds
-	// its own stimulus' rate and zeros elsewhere.
-	nanRow := func(s int, v float64) []float64 {
-		r := []float64{math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()}
-		r[s] = v
-		return r
-	}
-	full := func(rows ...[]float64) ndarray.Array {
-		return ndarray.FromFloat64([]int{len(rows), 6, 1}, slices.Concat(rows...))
-	}
-	ok := full([]float64{1, 2, 3, 4, 5, 6}, nanRow(0, 3))
-	zf := full([]float64{0, 0, 7, 0, 0, 0}, []float64{1, 2, 3, 4, 5, 6})
-	for _, tc := range []struct {
-		name string
-		b    ndarray.Array
-		want string
-	}{
-		{"nan padded", ok, ""},
-		{"zero filled", zf, "zero-filled"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := NeuralData([]Animal{{ID: "synth01", Data: ok}, {ID: "synth02", Data: tc.b}})
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("unexpected error %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("error %v, want one mentioning %q", err, tc.want)
-			}
-		})
 	}
 }
 
@@ -298,7 +234,7 @@ func TestResponseMean(t *testing.T) {
 	// trials: sqrt(10/n)/(12·0.045).
 	cfg := DefaultConfig()
 	cfg.PrivateGain = 0
-	sf, err := newStimulusFeatures(testReadouts(1000), cfg.FrameRate)
+	sf, err := newStimulusFeatures(synthtest.Readouts(1000), cfg.FrameRate)
 	if err != nil {
 		t.Fatal(err)
 	}

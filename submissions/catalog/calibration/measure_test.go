@@ -1,4 +1,4 @@
-package synth
+package calibration
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth/synthtest"
 	"github.com/whiskerbench/whiskerbench/evaluator"
 )
 
@@ -60,19 +62,19 @@ func TestMeasureSignalAndNoise(t *testing.T) {
 	// stimuli indistinguishable) it is not.
 	opt := evaluator.DefaultOptions()
 	opt.Iterations = 200
-	st := testReadouts(1000)
+	st := synthtest.Readouts(1000)
 	for _, tc := range []struct {
 		name     string
-		cfg      func(*Config)
+		cfg      func(*synth.Config)
 		min, max float64 // bounds on the pooled median r_yy
 	}{
-		{"strong signal", func(c *Config) { c.RateScale, c.SharedGain, c.PrivateGain, c.ResponsiveFraction = 40, 0, 0, 1 }, 0.8, 1},
-		{"no signal", func(c *Config) { c.RateScale = 0 }, -1, 0.3},
+		{"strong signal", func(c *synth.Config) { c.RateScale, c.SharedGain, c.PrivateGain, c.ResponsiveFraction = 40, 0, 0, 1 }, 0.8, 1},
+		{"no signal", func(c *synth.Config) { c.RateScale = 0 }, -1, 0.3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := DefaultConfig()
+			cfg := synth.DefaultConfig()
 			tc.cfg(&cfg)
-			animals, _, err := Synthesize(context.Background(), st, cfg)
+			animals, _, err := synth.Synthesize(context.Background(), st, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package synth
+package calibration
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
 	"github.com/whiskerbench/whiskerbench/evaluator"
 	"github.com/whiskerbench/whiskerbench/evaluator/rsa"
 )
@@ -32,7 +33,7 @@ type Figures struct {
 // Measure computes the calibration figures of animals with the paper's split
 // halves (opt; evaluator.DefaultOptions is the paper's 1000 with seeds from
 // 1234). The animals must pass NeuralData.
-func Measure(ctx context.Context, animals []Animal, opt evaluator.Options) (Figures, error) {
+func Measure(ctx context.Context, animals []synth.Animal, opt evaluator.Options) (Figures, error) {
 	nd, err := NeuralData(animals)
 	if err != nil {
 		return Figures{}, err
@@ -48,7 +49,7 @@ func Measure(ctx context.Context, animals []Animal, opt evaluator.Options) (Figu
 	}
 	sh, err := rsa.NewSplitHalves(blocks, [][]int{all}, rsa.Config{Iterations: opt.Iterations, StartSeed: opt.StartSeed, Workers: opt.Workers})
 	if err != nil {
-		return Figures{}, fmt.Errorf("synth: pooled split halves: %w", err)
+		return Figures{}, fmt.Errorf("calibration: pooled split halves: %w", err)
 	}
 	var f Figures
 	var ryy []float64
@@ -64,7 +65,7 @@ func Measure(ctx context.Context, animals []Animal, opt evaluator.Options) (Figu
 		}
 	}
 	if len(ryy) == 0 {
-		return Figures{}, fmt.Errorf("synth: no valid split half of the pooled population")
+		return Figures{}, fmt.Errorf("calibration: no valid split half of the pooled population")
 	}
 	f.PooledSplits = len(ryy)
 	f.PooledMedianRYY = rsa.Median(ryy)
@@ -74,7 +75,7 @@ func Measure(ctx context.Context, animals []Animal, opt evaluator.Options) (Figu
 	}
 	c, err := evaluator.EvaluateCeiling(evaluator.MetricPaperV1, evaluator.ManyToOne, nd, opt)
 	if err != nil {
-		return Figures{}, fmt.Errorf("synth: animal-to-animal ceiling: %w", err)
+		return Figures{}, fmt.Errorf("calibration: animal-to-animal ceiling: %w", err)
 	}
 	f.A2AMean, f.A2ASEM, f.A2AMax = float64(c.Mean), float64(c.SEM), float64(c.Max)
 	for _, s := range c.Animals {
@@ -122,7 +123,7 @@ func (t Targets) Check(f Figures) error {
 		}
 	}
 	if len(bad) > 0 {
-		return fmt.Errorf("synth: not calibrated: %s", strings.Join(bad, "; "))
+		return fmt.Errorf("calibration: not calibrated: %s", strings.Join(bad, "; "))
 	}
 	return nil
 }
@@ -140,4 +141,25 @@ func (t Targets) Loss(f Figures) float64 {
 	return sq(f.PooledMedianRYY, t.PooledMedianRYY, t.PooledMedianRYYTol) +
 		sq(f.PooledNegative, t.PooledNegative, t.PooledNegativeTol) +
 		sq(f.A2AMean, t.A2AMean, t.A2AMeanTol)
+}
+
+// NeuralData validates the animals as the evaluator reads a Rodgers-layout
+// file (evaluator.NeuralFromArrays) and checks that no row shows the
+// zero-fill quirk (evaluator.Animal.ZeroFillRows): the synthetic arrays mark
+// every missing entry NaN.
+func NeuralData(animals []synth.Animal) (evaluator.NeuralData, error) {
+	na := make([]evaluator.NamedArray, len(animals))
+	for i, a := range animals {
+		na[i] = evaluator.NamedArray{Name: a.ID, Array: a.Data}
+	}
+	nd, err := evaluator.NeuralFromArrays(na)
+	if err != nil {
+		return evaluator.NeuralData{}, fmt.Errorf("calibration: synthetic output fails the evaluator's validation: %w", err)
+	}
+	for _, a := range nd.Animals {
+		if rows := a.ZeroFillRows(); len(rows) > 0 {
+			return evaluator.NeuralData{}, fmt.Errorf("calibration: synthetic animal %s has %d zero-filled rows (first %d)", a.ID, len(rows), rows[0])
+		}
+	}
+	return nd, nil
 }

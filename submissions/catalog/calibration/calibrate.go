@@ -1,4 +1,4 @@
-package synth
+package calibration
 
 import (
 	"context"
@@ -6,13 +6,14 @@ import (
 	"math"
 
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
+	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
 	"github.com/whiskerbench/whiskerbench/evaluator"
 )
 
 // Grid is the calibration search space: every combination of the listed
 // RateScale (signal) and SharedGain (trial-to-trial noise) values, the two
 // knobs the calibration figures respond to most (see the package
-// documentation). The other fields stay at the base Config's values.
+// documentation). The other fields stay at the base synth.Config's values.
 type Grid struct {
 	RateScale  []float64
 	SharedGain []float64
@@ -55,9 +56,9 @@ type Calibration struct {
 // deterministic; progress, if non-nil, is called after each grid point.
 // The figures vary widely between seeds (see the package documentation), so
 // the default seed is searched for separately, in 1..maxSeed.
-func Calibrate(ctx context.Context, stimuli []ndarray.Array, base Config, g Grid, seeds []uint64, maxSeed uint64, t Targets, opt evaluator.Options, progress func(CalibrationPoint)) (Calibration, error) {
+func Calibrate(ctx context.Context, stimuli []ndarray.Array, base synth.Config, g Grid, seeds []uint64, maxSeed uint64, t Targets, opt evaluator.Options, progress func(CalibrationPoint)) (Calibration, error) {
 	if len(g.RateScale) == 0 || len(g.SharedGain) == 0 || len(seeds) == 0 {
-		return Calibration{}, fmt.Errorf("synth: calibrate: empty grid or no seeds")
+		return Calibration{}, fmt.Errorf("calibration: calibrate: empty grid or no seeds")
 	}
 	var cal Calibration
 	cal.Best.Loss = math.Inf(1)
@@ -68,7 +69,7 @@ func Calibrate(ctx context.Context, stimuli []ndarray.Array, base Config, g Grid
 			for i, sd := range seeds {
 				f, err := measureAt(ctx, stimuli, base, rs, sg, sd, opt)
 				if err != nil {
-					return Calibration{}, fmt.Errorf("synth: calibrate: RateScale %g SharedGain %g seed %d: %w", rs, sg, sd, err)
+					return Calibration{}, fmt.Errorf("calibration: calibrate: RateScale %g SharedGain %g seed %d: %w", rs, sg, sd, err)
 				}
 				figs[i] = f
 			}
@@ -86,7 +87,7 @@ func Calibrate(ctx context.Context, stimuli []ndarray.Array, base Config, g Grid
 	for sd := uint64(1); sd <= maxSeed; sd++ {
 		f, err := measureAt(ctx, stimuli, base, cal.Best.RateScale, cal.Best.SharedGain, sd, opt)
 		if err != nil {
-			return Calibration{}, fmt.Errorf("synth: calibrate: seed %d: %w", sd, err)
+			return Calibration{}, fmt.Errorf("calibration: calibrate: seed %d: %w", sd, err)
 		}
 		if t.Check(f) == nil {
 			cal.Seed, cal.SeedFigures = sd, f
@@ -96,10 +97,10 @@ func Calibrate(ctx context.Context, stimuli []ndarray.Array, base Config, g Grid
 	return cal, nil
 }
 
-func measureAt(ctx context.Context, stimuli []ndarray.Array, base Config, rs, sg float64, seed uint64, opt evaluator.Options) (Figures, error) {
+func measureAt(ctx context.Context, stimuli []ndarray.Array, base synth.Config, rs, sg float64, seed uint64, opt evaluator.Options) (Figures, error) {
 	cfg := base
 	cfg.RateScale, cfg.SharedGain, cfg.Seed = rs, sg, seed
-	animals, _, err := Synthesize(ctx, stimuli, cfg)
+	animals, _, err := synth.Synthesize(ctx, stimuli, cfg)
 	if err != nil {
 		return Figures{}, err
 	}
