@@ -37,8 +37,8 @@ type linkWork struct {
 }
 
 // evaluate runs the articulated-body pass at the current joint state with
-// implicit weight gam (the step: the linear stiff terms enter as
-// gam·c + gam²·k), base orientation rb, angular velocity wb and angular
+// implicit weight gam (γ in the comments below; the step: the linear stiff
+// terms enter as γ·c + γ²·k), base orientation rb, angular velocity wb and angular
 // acceleration alpha. It stores the joint accelerations in st.lw[j].dw and
 // returns the load on the base.
 func (st *rodState) evaluate(gam float64, rb geom.Mat3, wb, alpha geom.Vec3, objs []objFrame, base geom.Vec3, ramp float64) ([6]float64, error) {

@@ -81,11 +81,6 @@ func (a quat) mul(b quat) quat {
 
 func (a quat) conj() quat { return quat{a[0], -a[1], -a[2], -a[3]} }
 
-func (a quat) normalized() quat {
-	n := 1 / math.Sqrt(a[0]*a[0]+a[1]*a[1]+a[2]*a[2]+a[3]*a[3])
-	return quat{a[0] * n, a[1] * n, a[2] * n, a[3] * n}
-}
-
 // mat returns the rotation matrix of a unit quaternion.
 func (a quat) mat() geom.Mat3 {
 	w, x, y, z := a[0], a[1], a[2], a[3]
