@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/whiskerbench/whiskerbench/leaderboard"
 	"github.com/whiskerbench/whiskerbench/server/web"
 	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
@@ -26,6 +27,7 @@ type Pinger interface {
 type Deps struct {
 	Accounts     *accounts.Service
 	Submissions  *submissions.Service
+	Leaderboard  *leaderboard.Service // the board and its pages; nil serves none
 	DB           Pinger
 	Logger       *slog.Logger
 	MaxBodyBytes int64
@@ -82,6 +84,9 @@ func New(d Deps) (*Server, error) {
 	}
 	e.StaticFS("/static", http.FS(static))
 	e.GET("/", s.home)
+	if d.Leaderboard != nil {
+		s.mountLeaderboard(e, d.Leaderboard)
+	}
 
 	// Uploads stream to the blob store under the submission service's own
 	// size limit; every other endpoint reads at most MaxBodyBytes.

@@ -21,7 +21,7 @@ func benchmarkLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(
 		short: short,
 		usage: usage,
 		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			cfg, finish := bindConfig(fs, e, "data-dir", "database", "benchmark-test-seed", "workers")
+			cfg, finish := bindConfig(fs, e, "data-dir", "database", "benchmark-test-seed", "shape-classes", "shape-per-class", "shape-test-per-class", "workers")
 			run := extra(fs)
 			return func(ctx context.Context, args []string) error {
 				if err := finish(); err != nil {

@@ -11,7 +11,7 @@ import (
 
 // workerFlags are the configuration flags the worker reads: the database,
 // logging, the stop timeout and what the jobs themselves need.
-var workerFlags = []string{"data-dir", "database", "log-level", "log-format", "shutdown-timeout", "benchmark-test-seed", "workers"}
+var workerFlags = []string{"data-dir", "database", "log-level", "log-format", "shutdown-timeout", "benchmark-test-seed", "shape-classes", "shape-per-class", "shape-test-per-class", "workers"}
 
 func workerCommand() *command {
 	return &command{

@@ -169,6 +169,7 @@ func (a *App) dialect() string { return string(a.store.Dialect) }
 func DefaultsOptions(cfg Config, progress io.Writer, logger *slog.Logger) catalog.DefaultsOptions {
 	so := benchmarks.DefaultShapesOptions()
 	so.TestSeed = cfg.BenchmarkSeed
+	so.Classes, so.PerClass, so.TestPerClass = cfg.ShapeClasses, cfg.ShapePerClass, cfg.ShapeTestPer
 	return catalog.DefaultsOptions{
 		Root:       filepath.Join(cfg.DataDir, "benchmarks"),
 		Shapes:     so,

@@ -24,6 +24,9 @@ type Config struct {
 	ShutdownTimeout time.Duration // --shutdown-timeout
 	BuildBenchmarks bool          // --build-benchmarks
 	BenchmarkSeed   uint64        // --benchmark-test-seed
+	ShapeClasses    int           // --shape-classes
+	ShapePerClass   int           // --shape-per-class
+	ShapeTestPer    int           // --shape-test-per-class
 	Workers         int           // --workers
 	RunJobs         bool          // --run-jobs
 	JobConcurrency  int           // --job-concurrency
@@ -43,6 +46,9 @@ func Defaults() Config {
 		ShutdownTimeout: 30 * time.Second,
 		BuildBenchmarks: true,
 		BenchmarkSeed:   2,
+		ShapeClasses:    6,
+		ShapePerClass:   3,
+		ShapeTestPer:    1,
 		Workers:         0,
 		RunJobs:         true,
 		JobConcurrency:  1,
@@ -84,6 +90,9 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may take to finish on SIGTERM/SIGINT")
 	fs.BoolVar(&c.BuildBenchmarks, "build-benchmarks", c.BuildBenchmarks, "build and register the default benchmarks in the background when the data directory lacks them")
 	fs.Uint64Var(&c.BenchmarkSeed, "benchmark-test-seed", c.BenchmarkSeed, "seed of the held-out test objects of tactile-shapes-v1; a hosted instance sets a secret one")
+	fs.IntVar(&c.ShapeClasses, "shape-classes", c.ShapeClasses, "tactile-shapes-v1: shape classes (the default is sized to build in minutes on 2 cores)")
+	fs.IntVar(&c.ShapePerClass, "shape-per-class", c.ShapePerClass, "tactile-shapes-v1: public (train + validation) objects per class, 16 sweeps each")
+	fs.IntVar(&c.ShapeTestPer, "shape-test-per-class", c.ShapeTestPer, "tactile-shapes-v1: held-out test objects per class")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "CPU workers for simulation and scoring; 0 uses every core")
 	fs.BoolVar(&c.RunJobs, "run-jobs", c.RunJobs, "serve also runs queued jobs (scoring, benchmark builds); set false when 'whiskerbench worker' processes run them")
 	fs.IntVar(&c.JobConcurrency, "job-concurrency", c.JobConcurrency, "jobs run at once by this process")
@@ -150,6 +159,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout < 0 {
 		return fmt.Errorf("--shutdown-timeout %v: must not be negative", c.ShutdownTimeout)
+	}
+	if c.ShapeClasses < 2 || c.ShapePerClass < 2 || c.ShapeTestPer < 1 {
+		return fmt.Errorf("--shape-classes must be ≥ 2, --shape-per-class ≥ 2 (train and validation) and --shape-test-per-class ≥ 1")
 	}
 	if c.JobConcurrency < 1 {
 		return fmt.Errorf("--job-concurrency %d: must be at least 1", c.JobConcurrency)
