@@ -324,3 +324,12 @@ func LayerPlot(layers []string, first, second map[string]*LayerValue, firstName,
 	}
 	return p
 }
+
+// PlotWidth is the width of the plotting area.
+func (p Plot) PlotWidth() float64 { return p.Right - p.Left }
+
+// PlotHeight is the height of the plotting area.
+func (p Plot) PlotHeight() float64 { return p.Bottom - p.Top }
+
+// Height is the band's height in pixels.
+func (b Band) Height() float64 { return b.Y1 - b.Y0 }
