@@ -9,7 +9,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
+	"github.com/whiskerbench/whiskerbench/submissions/intake"
 )
 
 // ErrForbidden is returned when a principal lacks the role an endpoint needs.
@@ -23,11 +25,13 @@ type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
-// ErrorDetail is a machine-readable code and a message a person can act on.
+// ErrorDetail is a machine-readable code and a message a person can act on;
+// a rejected upload also lists every problem found.
 type ErrorDetail struct {
-	Code      string `json:"code"`
-	Message   string `json:"message"`
-	RequestID string `json:"request_id,omitempty"`
+	Code      string           `json:"code"`
+	Message   string           `json:"message"`
+	Problems  []intake.Problem `json:"problems,omitempty"`
+	RequestID string           `json:"request_id,omitempty"`
 }
 
 // kinds maps sentinel errors to statuses and codes. This table is the only
@@ -43,11 +47,19 @@ var kinds = []struct {
 	{errNoRoute, http.StatusNotFound, "not_found"},
 	{accounts.ErrConflict, http.StatusConflict, "conflict"},
 	{accounts.ErrInvalid, http.StatusBadRequest, "invalid"},
+	{submissions.ErrTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
+	{submissions.ErrRateLimited, http.StatusTooManyRequests, "rate_limited"},
+	{submissions.ErrNotFound, http.StatusNotFound, "not_found"},
+	{submissions.ErrInvalid, http.StatusConflict, "conflict"},
 }
 
 // classify returns err's status, code and a message for people: the
 // error's text without the sentinel's own word at its end.
 func classify(err error) (int, string, string) {
+	var ve *submissions.ValidationError
+	if errors.As(err, &ve) {
+		return http.StatusUnprocessableEntity, "invalid_upload", err.Error()
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("request body exceeds the %d-byte limit", mbe.Limit)
@@ -71,6 +83,11 @@ func abortWithError(c *gin.Context, logger *slog.Logger, err error) {
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="whiskerbench"`)
 	}
+	detail := ErrorDetail{Code: code, Message: msg, RequestID: rid}
+	var ve *submissions.ValidationError
+	if errors.As(err, &ve) {
+		detail.Problems = ve.Problems
+	}
 	c.Abort()
-	c.PureJSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: msg, RequestID: rid}})
+	c.PureJSON(status, ErrorBody{Error: detail})
 }

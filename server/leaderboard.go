@@ -172,6 +172,7 @@ type headerCell struct {
 
 type cellView struct {
 	Value, CI, Rank, Versions, Note string
+	Extra                           []string
 	Tied, Stale, Missing            bool
 }
 
@@ -227,9 +228,9 @@ func cellOf(c *leaderboard.Cell) cellView {
 		return cellView{Value: "—", Missing: true, Note: "missing: not scored (never counted as zero)"}
 	}
 	cv := cellView{Value: leaderboard.Num(c.Value), CI: leaderboard.CIText(c.CI), Rank: leaderboard.RankText(c.Place), Tied: c.Tied,
-		Versions: c.Benchmark + " @ " + c.BenchmarkVersion + " · " + c.Scorer, Stale: !c.Current}
+		Versions: c.BenchmarkVersion + " · " + c.Scorer, Stale: !c.Current}
 	if c.Benchmark == leaderboard.KeyAggregate {
-		cv.Versions = c.BenchmarkVersion
+		cv.Versions, cv.Note = "normalised mean", "over "+c.BenchmarkVersion
 	}
 	if cv.Stale {
 		cv.Note = "scored on an older benchmark version; not ranked until re-scored"
@@ -245,7 +246,14 @@ func refCells(r leaderboard.ReferenceRow, cols []leaderboard.Column) []cellView 
 			out = append(out, cellView{Missing: true})
 			continue
 		}
-		out = append(out, cellView{Value: leaderboard.RefText(rc), Versions: rc.BenchmarkVersion + " · " + rc.Scorer})
+		cv := cellView{Value: leaderboard.Num(rc.Value), CI: leaderboard.CIText(rc.CI), Versions: rc.BenchmarkVersion + " · " + rc.Scorer}
+		if rc.SEM != nil {
+			cv.Value += " ± " + leaderboard.Num(*rc.SEM)
+		}
+		if rc.Max != nil {
+			cv.Extra = append(cv.Extra, "max "+leaderboard.Num(*rc.Max))
+		}
+		out = append(out, cv)
 	}
 	return append(out, cellView{Missing: true})
 }
@@ -255,7 +263,7 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 	link := func(p string, qq leaderboard.Query) string { return p + "?" + qq.Values().Encode() }
 	p := boardPage{pageHead: h.head("Leaderboard — whiskerbench", path), Shown: len(v.Rows), Total: v.Total, Filtered: q.Filtered(),
 		CSVHref: link("/leaderboard.csv", q), JSONHref: link("/api/v1/leaderboard", q), ScatterHref: link("/leaderboard/scatter", q),
-		AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule, PaperSource: leaderboard.PaperSource,
+		AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule, PaperSource: leaderboard.PaperSource, PaperCaveat: leaderboard.PaperCaveat,
 		Sort: q.Sort, Dir: "asc", ColumnCount: 6 + len(v.Columns) + 1}
 	if q.Desc {
 		p.Dir = "desc"

@@ -73,7 +73,7 @@ func TestLeaderboardRoutes(t *testing.T) {
 				want, not   []string
 			}{
 				{"board", "/leaderboard", 200, "text/html", []string{
-					"ConvRNN-GPT", "ConvRNN-IntersectionLN", "Animal-to-animal ceiling", "0.620 ± 0.070 (max 0.810)", "Raw input",
+					"ConvRNN-GPT", "ConvRNN-IntersectionLN", "Animal-to-animal ceiling", "0.620 ± 0.070", "max 0.810", "v1 · rsa-v2", "Raw input",
 					"Reported in the paper, not reproduced here", leaderboard.PaperSource, "0.956", "SYNTHETIC", "1=", "barrel-cortex-rsa-v1 @ v1 · rsa-v2",
 					"tactile-shapes-v1 @ v1 · probe-lbfgs-1", "Aggregate = the mean",
 				}, []string{"Secret"}},

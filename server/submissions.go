@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -59,28 +58,6 @@ func toSubmissionJSON(s submissions.Submission) submissionJSON {
 	return out
 }
 
-// submissionError maps the submission service's errors; the rest go to
-// abortWithError.
-func (s *Server) submissionError(c *gin.Context, err error) {
-	var ve *submissions.ValidationError
-	switch {
-	case errors.As(err, &ve):
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, gin.H{"error": gin.H{
-			"code": "invalid_upload", "message": ve.Error(), "problems": ve.Problems, "request_id": requestID(c),
-		}})
-	case errors.Is(err, submissions.ErrTooLarge):
-		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, ErrorBody{Error: ErrorDetail{Code: "too_large", Message: err.Error(), RequestID: requestID(c)}})
-	case errors.Is(err, submissions.ErrRateLimited):
-		c.AbortWithStatusJSON(http.StatusTooManyRequests, ErrorBody{Error: ErrorDetail{Code: "rate_limited", Message: err.Error(), RequestID: requestID(c)}})
-	case errors.Is(err, submissions.ErrNotFound):
-		c.AbortWithStatusJSON(http.StatusNotFound, ErrorBody{Error: ErrorDetail{Code: "not_found", Message: err.Error(), RequestID: requestID(c)}})
-	case errors.Is(err, submissions.ErrInvalid):
-		c.AbortWithStatusJSON(http.StatusConflict, ErrorBody{Error: ErrorDetail{Code: "conflict", Message: err.Error(), RequestID: requestID(c)}})
-	default:
-		abortWithError(c, s.logger, err)
-	}
-}
-
 // upload receives a multipart form: "kind" (activations|weights), "card"
 // (the model card as JSON), then "file". The file part is streamed to the
 // blob store; nothing of it is held in memory.
@@ -120,13 +97,13 @@ func (s *Server) upload(c *gin.Context) {
 				continue
 			}
 			if err := json.Unmarshal(b, &card); err != nil {
-				s.submissionError(c, &submissions.ValidationError{Problems: []intake.Problem{{Array: "card", Message: "not valid JSON: " + err.Error()}}})
+				abortWithError(c, s.logger, &submissions.ValidationError{Problems: []intake.Problem{{Array: "card", Message: "not valid JSON: " + err.Error()}}})
 				return
 			}
 		case "file":
 			sub, existed, err := s.subs.Receive(c.Request.Context(), p.LabID, kind, card, part)
 			if err != nil {
-				s.submissionError(c, err)
+				abortWithError(c, s.logger, err)
 				return
 			}
 			out := toSubmissionJSON(sub)
@@ -162,7 +139,7 @@ func (s *Server) getSubmission(c *gin.Context) {
 	}
 	sub, err := s.subs.Get(c.Request.Context(), p.LabID, id)
 	if err != nil {
-		s.submissionError(c, err)
+		abortWithError(c, s.logger, err)
 		return
 	}
 	out := toSubmissionJSON(sub)
@@ -210,7 +187,7 @@ func (s *Server) publishSubmission(c *gin.Context) {
 	}
 	sub, err := s.subs.Publish(c.Request.Context(), p.LabID, id)
 	if err != nil {
-		s.submissionError(c, err)
+		abortWithError(c, s.logger, err)
 		return
 	}
 	c.JSON(http.StatusOK, toSubmissionJSON(sub))
