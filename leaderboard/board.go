@@ -169,6 +169,7 @@ type ReferenceRow struct {
 	Kind   string             `json:"kind"`
 	Label  string             `json:"label"`
 	Note   string             `json:"note"`
+	Caveat string             `json:"caveat,omitempty"`
 	Source string             `json:"source"`
 	Cells  map[string]RefCell `json:"figures"`
 }

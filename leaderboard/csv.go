@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // WriteCSV writes the view as CSV: one line per model in view order, then
@@ -56,7 +57,7 @@ func (v View) WriteCSV(w io.Writer) error {
 	refs := append(append([]ReferenceRow{}, v.References...), v.Paper...)
 	for _, r := range refs {
 		line := []string{r.Kind, "", r.Label, "", "", "", "", "", "", "", "", "", ""}
-		note := r.Note
+		note := strings.TrimSpace(r.Note + " " + r.Caveat)
 		for _, k := range keys {
 			if c, ok := r.Cells[k]; ok && (c.SEM != nil || c.Max != nil) {
 				note += " " + k + ": " + RefText(c) + "."

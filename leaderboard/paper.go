@@ -3,9 +3,9 @@ package leaderboard
 // PaperSource is how the published figures are cited.
 const PaperSource = "Chung et al. 2025, paper-spec §4"
 
-// paperNote says why the published figures are not comparable cell for
+// PaperCaveat says why the published figures are not comparable cell for
 // cell with this board's.
-const paperNote = "Reported in the paper, not reproduced here: measured on the recorded Rodgers (2022) " +
+const PaperCaveat = "Reported in the paper, not reproduced here: measured on the recorded Rodgers (2022) " +
 	"barrel-cortex data and the paper's 117-class, 11,927-sweep test set, not on this board's benchmark versions."
 
 // PaperRows returns the paper's published figures as reference rows:
@@ -14,13 +14,13 @@ const paperNote = "Reported in the paper, not reproduced here: measured on the r
 // figures are top-1 and top-5 test accuracy.
 func PaperRows() []ReferenceRow {
 	v1 := func(v float64) RefCell {
-		return RefCell{Value: v, BenchmarkVersion: "paper", Scorer: "paper noise-corrected RSA"}
+		return RefCell{Value: v, BenchmarkVersion: "paper", Scorer: "rsa-paper-v1 metric"}
 	}
 	acc := func(v float64) RefCell {
-		return RefCell{Value: v, BenchmarkVersion: "paper", Scorer: "paper linear read-out"}
+		return RefCell{Value: v, BenchmarkVersion: "paper", Scorer: "linear read-out"}
 	}
 	row := func(label, note string, cells map[string]RefCell) ReferenceRow {
-		return ReferenceRow{Kind: RefPaper, Label: label, Note: note + " " + paperNote, Source: PaperSource, Cells: cells}
+		return ReferenceRow{Kind: RefPaper, Label: label, Note: note, Caveat: PaperCaveat, Source: PaperSource, Cells: cells}
 	}
 	a2a := v1(0.17541514365056302)
 	a2a.SEM, a2a.Max = fp(0.16078577750944922), fp(1.336684120103193)

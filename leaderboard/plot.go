@@ -18,6 +18,13 @@ type Plot struct {
 	Lines                    []Line
 	Series                   []Series
 	Points                   []Point
+	Legend                   []LegendItem
+}
+
+// LegendItem is a short line sample and its label.
+type LegendItem struct {
+	X, X2, TX, Y float64
+	Class, Label string
 }
 
 // Tick is an axis tick at a pixel position.
@@ -320,6 +327,8 @@ func LayerPlot(layers []string, first, second map[string]*LayerValue, firstName,
 		}
 		if len(coords) > 0 {
 			p.Series = append(p.Series, Series{Name: name, Class: class, Points: strings.Join(coords, " ")})
+			x := p.Left + 12 + float64(k)*220
+			p.Legend = append(p.Legend, LegendItem{X: x, X2: x + 24, TX: x + 30, Y: p.Top + 14, Class: class, Label: name})
 		}
 	}
 	return p

@@ -217,7 +217,7 @@ type boardPage struct {
 	Filtered                       bool
 	CSVHref, JSONHref, ScatterHref string
 	AggregateDefinition, TieRule   string
-	PaperSource                    string
+	PaperSource, PaperCaveat       string
 	Benchmarks                     []benchView
 	Synthetic                      bool
 	ColumnCount                    int
@@ -394,11 +394,11 @@ func (h *boardPages) scatterHTML(c *gin.Context) {
 		p.Synthetic = p.Synthetic || b.Synthetic
 	}
 	for _, b := range plot.Bands {
-		p.Legend = append(p.Legend, "shaded band: "+b.Label)
+		p.Legend = append(p.Legend, "Shaded band: "+b.Label)
 	}
 	for _, l := range plot.Lines {
 		if l.Label != "" {
-			p.Legend = append(p.Legend, "dashed line: "+l.Label)
+			p.Legend = append(p.Legend, "Dashed line: "+l.Label)
 		}
 	}
 	h.page(c, http.StatusOK, "scatter.html", p)

@@ -41,10 +41,10 @@ func Register(t testing.TB, db *gorm.DB, version string) Benchmarks {
 	ctx := context.Background()
 	cat := catalog.New(db)
 	v := func(f float64) evaluator.Value { return evaluator.Value(f) }
-	ceiling := func(metric string, mean, sem, mx float64) evaluator.CeilingResult {
+	ceiling := func(metric, mode string, mean, sem, mx float64) evaluator.CeilingResult {
 		lo, hi := v(mean-2*sem), v(mean+2*sem)
 		mn := v(mean - sem)
-		return evaluator.CeilingResult{Metric: metric, Mean: v(mean), SEM: v(sem), Max: v(mx), Mode: evaluator.ManyToOne, Min: &mn,
+		return evaluator.CeilingResult{Metric: metric, Mean: v(mean), SEM: v(sem), Max: v(mx), Mode: mode, Min: &mn,
 			CI: &evaluator.Interval{Low: lo, High: hi}, Animals: map[string]evaluator.AnimalScore{"A1": {Corrected: v(mean - sem)}, "A2": {Corrected: v(mean + sem)}}}
 	}
 	input := func(metric string, score float64) evaluator.InputResult {
@@ -59,10 +59,10 @@ func Register(t testing.TB, db *gorm.DB, version string) Benchmarks {
 		Description: "Six stimuli, synthetic cortex (seeded test fixture).",
 		Params:      map[string]string{"fixture": version}, Files: []benchmarks.File{{Role: benchmarks.RoleStimuli, Path: "stimuli.npz", SHA256: "00", Public: true}}}, catalog.Figures{
 		Ceiling: map[string]any{
-			evaluator.MetricV2:                    ceiling(evaluator.MetricV2, CeilingV2Mean, CeilingV2SEM, CeilingV2Max),
-			evaluator.MetricPaperV1:               ceiling(evaluator.MetricPaperV1, CeilingV1Mean, CeilingV1SEM, CeilingV1Max),
-			evaluator.MetricV2 + "/pairwise":      ceiling(evaluator.MetricV2, 0.5, 0.1, 0.9),
-			evaluator.MetricPaperV1 + "/pairwise": ceiling(evaluator.MetricPaperV1, 0.45, 0.15, 1.1),
+			evaluator.MetricV2:                    ceiling(evaluator.MetricV2, evaluator.ManyToOne, CeilingV2Mean, CeilingV2SEM, CeilingV2Max),
+			evaluator.MetricPaperV1:               ceiling(evaluator.MetricPaperV1, evaluator.ManyToOne, CeilingV1Mean, CeilingV1SEM, CeilingV1Max),
+			evaluator.MetricV2 + "/pairwise":      ceiling(evaluator.MetricV2, evaluator.Pairwise, 0.5, 0.1, 0.9),
+			evaluator.MetricPaperV1 + "/pairwise": ceiling(evaluator.MetricPaperV1, evaluator.Pairwise, 0.45, 0.15, 1.1),
 		},
 		Baselines: map[string]any{
 			"raw-input/" + evaluator.MetricV2:      input(evaluator.MetricV2, RawV2),
