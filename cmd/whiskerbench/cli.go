@@ -38,6 +38,7 @@ func commands() *command {
 		name:  "whiskerbench",
 		short: "benchmark and leaderboard for models of touch",
 		subs: []*command{
+			activationsCommand(),
 			adminCommand(),
 			benchmarkCommand(),
 			datasetCommand(),
@@ -47,6 +48,7 @@ func commands() *command {
 			serveCommand(),
 			simulateCommand(),
 			submitCommand(),
+			trainCommand(),
 			workerCommand(),
 		},
 	}
