@@ -1,14 +1,18 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,8 +22,71 @@ import (
 // boardPages serves the leaderboard, its exports, the scatter, and the
 // model and benchmark pages.
 type boardPages struct {
-	s  *Server
-	lb *leaderboard.Service
+	s     *Server
+	lb    *leaderboard.Service
+	cache renderCache
+}
+
+// renderCache keeps rendered representations of the current stamp, keyed
+// by ETag; a new stamp empties it, so nothing stale is ever served.
+type renderCache struct {
+	mu    sync.Mutex
+	stamp string
+	pages map[string]cached
+}
+
+type cached struct {
+	contentType string
+	body        []byte
+}
+
+// renderCacheSize bounds the views kept per stamp.
+const renderCacheSize = 128
+
+func (rc *renderCache) get(stamp, etag string) (cached, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.stamp != stamp {
+		return cached{}, false
+	}
+	p, ok := rc.pages[etag]
+	return p, ok
+}
+
+func (rc *renderCache) put(stamp, etag string, p cached) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.stamp != stamp || len(rc.pages) >= renderCacheSize {
+		rc.stamp, rc.pages = stamp, map[string]cached{}
+	}
+	rc.pages[etag] = p
+}
+
+// serveCached answers from the render cache, or renders with produce and
+// keeps the result. It reports false when produce failed (and answered).
+func (h *boardPages) serveCached(c *gin.Context, stamp string, produce func() (cached, bool)) {
+	etag := c.Writer.Header().Get("ETag")
+	if p, ok := h.cache.get(stamp, etag); ok {
+		c.Data(http.StatusOK, p.contentType, p.body)
+		return
+	}
+	p, ok := produce()
+	if !ok {
+		return
+	}
+	h.cache.put(stamp, etag, p)
+	c.Data(http.StatusOK, p.contentType, p.body)
+}
+
+// renderBytes executes a template into memory.
+func (h *boardPages) renderBytes(c *gin.Context, name string, data any) (cached, bool) {
+	var b bytes.Buffer
+	if err := h.s.pages.ExecuteTemplate(&b, name, data); err != nil {
+		h.s.logger.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err)
+		c.String(http.StatusInternalServerError, "internal error rendering %s; request id %s", name, requestID(c))
+		return cached{}, false
+	}
+	return cached{contentType: "text/html; charset=utf-8", body: b.Bytes()}, true
 }
 
 // mountLeaderboard adds the board's routes.
@@ -146,8 +213,15 @@ func (h *boardPages) boardJSON(c *gin.Context) {
 		return
 	}
 	qs := v.Query.Values().Encode()
-	c.JSON(http.StatusOK, boardJSONBody{View: v, AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule,
-		Links: map[string]string{"html": "/leaderboard?" + qs, "csv": "/leaderboard.csv?" + qs, "scatter": "/leaderboard/scatter?" + qs}})
+	h.serveCached(c, v.Stamp, func() (cached, bool) {
+		body, err := json.Marshal(boardJSONBody{View: v, AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule,
+			Links: map[string]string{"html": "/leaderboard?" + qs, "csv": "/leaderboard.csv?" + qs, "scatter": "/leaderboard/scatter?" + qs}})
+		if err != nil {
+			h.fail(c, true, fmt.Errorf("encode leaderboard: %w", err))
+			return cached{}, false
+		}
+		return cached{contentType: "application/json; charset=utf-8", body: body}, true
+	})
 }
 
 func (h *boardPages) boardCSV(c *gin.Context) {
@@ -155,12 +229,15 @@ func (h *boardPages) boardCSV(c *gin.Context) {
 	if !ok || h.fresh(c, v.Stamp, v.Query.Values().Encode()) {
 		return
 	}
-	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="whiskerbench-leaderboard.csv"`)
-	c.Status(http.StatusOK)
-	if err := v.WriteCSV(c.Writer); err != nil {
-		h.s.logger.ErrorContext(c.Request.Context(), "write leaderboard csv", "request_id", requestID(c), "err", err)
-	}
+	h.serveCached(c, v.Stamp, func() (cached, bool) {
+		var b bytes.Buffer
+		if err := v.WriteCSV(&b); err != nil {
+			h.fail(c, true, err)
+			return cached{}, false
+		}
+		return cached{contentType: "text/csv; charset=utf-8", body: b.Bytes()}, true
+	})
 }
 
 // Page models: every string is formatted here, templates only place them.
@@ -342,7 +419,9 @@ func (h *boardPages) boardHTML(c *gin.Context) {
 	if !ok || h.fresh(c, v.Stamp, v.Query.Values().Encode()) {
 		return
 	}
-	h.page(c, http.StatusOK, "leaderboard.html", h.boardPageOf(v, "/leaderboard"))
+	h.serveCached(c, v.Stamp, func() (cached, bool) {
+		return h.renderBytes(c, "leaderboard.html", h.boardPageOf(v, "/leaderboard"))
+	})
 }
 
 type axisOption struct {
@@ -401,7 +480,8 @@ func (h *boardPages) scatterHTML(c *gin.Context) {
 			p.Legend = append(p.Legend, "Dashed line: "+l.Label)
 		}
 	}
-	h.page(c, http.StatusOK, "scatter.html", p)
+	sort.Slice(p.Hidden, func(i, j int) bool { return p.Hidden[i].Name < p.Hidden[j].Name })
+	h.serveCached(c, v.Stamp, func() (cached, bool) { return h.renderBytes(c, "scatter.html", p) })
 }
 
 func (h *boardPages) modelID(c *gin.Context) (int64, error) {

@@ -19,10 +19,11 @@ import (
 
 // boardSite is a server over a seeded database.
 type boardSite struct {
-	url   string
-	st    *store.Store
-	bench leaderboardtest.Benchmarks
-	ids   map[string]int64
+	url     string
+	handler http.Handler
+	st      *store.Store
+	bench   leaderboardtest.Benchmarks
+	ids     map[string]int64
 }
 
 func startBoard(t testing.TB, dialect string, models []leaderboardtest.Model) *boardSite {
@@ -39,7 +40,7 @@ func startBoard(t testing.TB, dialect string, models []leaderboardtest.Model) *b
 	}
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return &boardSite{url: ts.URL, st: st, bench: bench, ids: ids}
+	return &boardSite{url: ts.URL, handler: srv, st: st, bench: bench, ids: ids}
 }
 
 func get(t testing.TB, url string, hdr map[string]string) (*http.Response, string) {
