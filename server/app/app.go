@@ -14,6 +14,7 @@ import (
 
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
 	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
+	"github.com/whiskerbench/whiskerbench/leaderboard"
 	"github.com/whiskerbench/whiskerbench/server"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
@@ -68,6 +69,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 	srv, err := server.New(server.Deps{
 		Accounts:     accounts.New(st.DB),
 		Submissions:  svc.subs,
+		Leaderboard:  leaderboard.New(st.DB),
 		DB:           st,
 		Logger:       logger,
 		MaxBodyBytes: cfg.MaxBodyBytes,
