@@ -7,5 +7,11 @@
 //   - gops:  the custom gorgonia operations the models need;
 //   - ead:   the gorgonia graph (encoder, cells, attender, decoders),
 //     forward pass, activations, loss and gradients;
-//   - optim: SGD-momentum and AdamW updates over the parameter tensors.
+//   - optim: SGD-momentum, Adam and AdamW updates over the parameter
+//     tensors, with exportable state;
+//   - bundle: the weight-bundle format (manifest.json + weights.npz, a
+//     directory or a .tar), strictly validated, never executed
+//     (docs/bundle.md);
+//   - train: supervised training from a YAML config, streamed from a
+//     tactile dataset, resumable, writing a bundle and a training curve.
 package referencemodels
