@@ -24,11 +24,11 @@ type ShapesOptions struct {
 }
 
 // DefaultShapesOptions is the tactile-shapes-v1 default, sized to build in
-// a few minutes on 2 cores: 6 classes, 3 public (2 train, 1 validation)
-// and 1 held-out object per class, 16 sweeps each (384 sweeps). Larger
+// a few minutes on 2 cores: 5 classes, 3 public (2 train, 1 validation)
+// and 1 held-out object per class, 16 sweeps each (320 sweeps). Larger
 // versions are built with larger options; each size is its own version.
 func DefaultShapesOptions() ShapesOptions {
-	return ShapesOptions{Classes: 6, PerClass: 3, TestPerClass: 1, PublicSeed: 1, TestSeed: 2}
+	return ShapesOptions{Classes: 5, PerClass: 3, TestPerClass: 1, PublicSeed: 1, TestSeed: 2}
 }
 
 // ShapesParams are the build parameters a classification version records.

@@ -46,7 +46,7 @@ func Defaults() Config {
 		ShutdownTimeout: 30 * time.Second,
 		BuildBenchmarks: true,
 		BenchmarkSeed:   2,
-		ShapeClasses:    6,
+		ShapeClasses:    5,
 		ShapePerClass:   3,
 		ShapeTestPer:    1,
 		Workers:         0,
