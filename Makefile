@@ -13,7 +13,13 @@ build:
 serve:
 	$(GO) run ./cmd/whiskerbench serve
 
-# Short fuzzing passes over every parser of user files.
+# Short fuzzing passes over every parser of user files (FUZZTIME per target).
+FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./datasets/npz -run '^$$' -fuzz '^FuzzRead$$' -fuzztime 30s
-	$(GO) test ./datasets/npz -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime 30s
+	$(GO) test ./datasets/npz -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./datasets/npz -run '^$$' -fuzz '^FuzzReadNPY$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./datasets/npz -run '^$$' -fuzz '^FuzzStat$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./datasets/shapes -run '^$$' -fuzz '^FuzzParseOBJ$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./datasets/whisker -run '^$$' -fuzz '^FuzzParseTrajectory$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./referencemodels/bundle -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./referencemodels/bundle -run '^$$' -fuzz '^FuzzReadTar$$' -fuzztime $(FUZZTIME)
