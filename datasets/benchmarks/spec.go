@@ -5,11 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/whiskerbench/whiskerbench/datasets/tactile"
 )
 
 // The default benchmarks.
@@ -134,18 +135,7 @@ func WriteSpec(dir string, s *Spec) error {
 }
 
 // FileSHA256 returns a file's hex sha256.
-func FileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", path, err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
+func FileSHA256(path string) (string, error) { return tactile.FileSHA256(path) }
 
 // hashFiles records the files under dir matching the roles given.
 func hashFiles(dir string, files []File) ([]File, error) {

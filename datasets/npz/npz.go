@@ -77,39 +77,57 @@ func ReadFile(path string, lim Limits) ([]Named, error) {
 // Read reads every array of an .npz archive of the given size.
 func Read(r io.ReaderAt, size int64, lim Limits) ([]Named, error) {
 	lim = lim.withDefaults()
+	var out []Named
+	err := walk(r, size, lim, func(f *zip.File, name string, budget int64) (int64, error) {
+		a, used, err := readMember(f, lim, budget)
+		if err == nil {
+			out = append(out, Named{Name: name, Array: a})
+		}
+		return used, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// walk opens an archive, checks its member count and every member's name
+// (an .npy member with an acceptable, unique array name), and calls visit
+// on each member in order with the bytes left in the archive's budget;
+// visit returns the bytes it decoded.
+func walk(r io.ReaderAt, size int64, lim Limits, visit func(f *zip.File, name string, budget int64) (int64, error)) error {
+	lim = lim.withDefaults()
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, fmt.Errorf("not a valid .npz (zip) archive: %w", err)
+		return fmt.Errorf("not a valid .npz (zip) archive: %w", err)
 	}
 	if len(zr.File) > lim.MaxArrays {
-		return nil, fmt.Errorf("archive has %d members, more than the limit of %d: %w", len(zr.File), lim.MaxArrays, ErrLimit)
+		return fmt.Errorf("archive has %d members, more than the limit of %d: %w", len(zr.File), lim.MaxArrays, ErrLimit)
 	}
 	if len(zr.File) == 0 {
-		return nil, errors.New("archive holds no arrays")
+		return errors.New("archive holds no arrays")
 	}
 	seen := make(map[string]bool, len(zr.File))
 	budget := lim.MaxTotalBytes
-	out := make([]Named, 0, len(zr.File))
 	for _, f := range zr.File {
 		name, ok := strings.CutSuffix(f.Name, ".npy")
 		if !ok {
-			return nil, fmt.Errorf("member %q is not an .npy array", truncate(f.Name, 80))
+			return fmt.Errorf("member %q is not an .npy array", truncate(f.Name, 80))
 		}
 		if err := CheckName(name); err != nil {
-			return nil, fmt.Errorf("member %q: %w", truncate(f.Name, 80), err)
+			return fmt.Errorf("member %q: %w", truncate(f.Name, 80), err)
 		}
 		if seen[name] {
-			return nil, fmt.Errorf("member %q appears twice", name)
+			return fmt.Errorf("member %q appears twice", name)
 		}
 		seen[name] = true
-		a, used, err := readMember(f, lim, budget)
+		used, err := visit(f, name, budget)
 		if err != nil {
-			return nil, fmt.Errorf("array %q: %w", name, err)
+			return fmt.Errorf("array %q: %w", name, err)
 		}
 		budget -= used
-		out = append(out, Named{Name: name, Array: a})
 	}
-	return out, nil
+	return nil
 }
 
 func readMember(f *zip.File, lim Limits, budget int64) (ndarray.Array, int64, error) {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strings"
 
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
 )
@@ -30,38 +29,17 @@ type Member struct {
 // it is the way to validate an upload before anything is queued.
 func Stat(r io.ReaderAt, size int64, lim Limits) ([]Member, error) {
 	lim = lim.withDefaults()
-	zr, err := zip.NewReader(r, size)
-	if err != nil {
-		return nil, fmt.Errorf("not a valid .npz (zip) archive: %w", err)
-	}
-	if len(zr.File) > lim.MaxArrays {
-		return nil, fmt.Errorf("archive has %d members, more than the limit of %d: %w", len(zr.File), lim.MaxArrays, ErrLimit)
-	}
-	if len(zr.File) == 0 {
-		return nil, errors.New("archive holds no arrays")
-	}
-	seen := map[string]bool{}
-	budget := lim.MaxTotalBytes
-	out := make([]Member, 0, len(zr.File))
-	for _, f := range zr.File {
-		name, ok := strings.CutSuffix(f.Name, ".npy")
-		if !ok {
-			return nil, fmt.Errorf("member %q is not an .npy array", truncate(f.Name, 80))
-		}
-		if err := CheckName(name); err != nil {
-			return nil, fmt.Errorf("member %q: %w", truncate(f.Name, 80), err)
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("member %q appears twice", name)
-		}
-		seen[name] = true
+	var out []Member
+	err := walk(r, size, lim, func(f *zip.File, name string, budget int64) (int64, error) {
 		m, used, err := statMember(f, lim, budget)
-		if err != nil {
-			return nil, fmt.Errorf("array %q: %w", name, err)
+		if err == nil {
+			m.Name = name
+			out = append(out, m)
 		}
-		m.Name = name
-		budget -= used
-		out = append(out, m)
+		return used, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -105,7 +105,7 @@ func Build(ctx context.Context, dir string, p Params, o BuildOptions) (*Manifest
 		bar.Finish()
 	}
 	for i := range plan.Shards {
-		sum, err := fileSHA256(filepath.Join(dir, plan.Shards[i].File))
+		sum, err := FileSHA256(filepath.Join(dir, plan.Shards[i].File))
 		if err != nil {
 			return nil, err
 		}
@@ -231,19 +231,28 @@ feed:
 		{Name: "object_ids", Array: ndarray.FromInt64([]int{n}, objIDs)},
 		{Name: "sweep", Array: ndarray.FromInt64([]int{n}, sweepIdx)},
 	}
-	pa := whisker.ParamArrays(params)
+	out = append(out, ParamColumns(params)...)
+	return out, nil
+}
+
+// ParamColumns returns the protocol parameters of sweeps as npz arrays
+// named "param_<name>", in name order.
+func ParamColumns(sweeps []whisker.Sweep) []npz.Named {
+	pa := whisker.ParamArrays(sweeps)
 	keys := make([]string, 0, len(pa))
 	for k := range pa {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	out := make([]npz.Named, 0, len(keys))
 	for _, k := range keys {
 		out = append(out, npz.Named{Name: "param_" + k, Array: pa[k]})
 	}
-	return out, nil
+	return out
 }
 
-func fileSHA256(path string) (string, error) {
+// FileSHA256 returns a file's hex sha256.
+func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("hash %s: %w", path, err)

@@ -51,7 +51,7 @@ func Inspect(dir string) (*Summary, error) {
 	first := -1
 	for i, sh := range m.Shards {
 		s.Sweeps[sh.Split] += sh.Sweeps
-		sum, err := fileSHA256(filepath.Join(dir, sh.File))
+		sum, err := FileSHA256(filepath.Join(dir, sh.File))
 		if err != nil || (sh.SHA256 != "" && sum != sh.SHA256) {
 			s.BadShards = append(s.BadShards, sh.File)
 			continue
