@@ -9,17 +9,19 @@ import (
 
 	"github.com/whiskerbench/whiskerbench/server/app"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
+	"github.com/whiskerbench/whiskerbench/submissions/store"
 )
 
-// adminLeaf builds an admin subcommand that runs against the migrated
-// database.
-func adminLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, acc *accounts.Service, args []string) error) *command {
+// storeLeaf builds a subcommand that runs against the migrated database:
+// it declares the named configuration flags and the command's own (extra),
+// then opens the store and hands it over.
+func storeLeaf(name, short, usage string, flagNames []string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, cfg app.Config, st *store.Store, args []string) error) *command {
 	return &command{
 		name:  name,
 		short: short,
 		usage: usage,
 		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			cfg, finish := bindConfig(fs, e, storageFlags...)
+			cfg, finish := bindConfig(fs, e, flagNames...)
 			run := extra(fs)
 			return func(ctx context.Context, args []string) error {
 				if err := finish(); err != nil {
@@ -30,10 +32,20 @@ func adminLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx 
 					return err
 				}
 				defer st.Close()
-				return run(ctx, e, accounts.New(st.DB), args)
+				return run(ctx, e, *cfg, st, args)
 			}
 		},
 	}
+}
+
+// adminLeaf builds an admin subcommand over the accounts service.
+func adminLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, acc *accounts.Service, args []string) error) *command {
+	return storeLeaf(name, short, usage, storageFlags, func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
+		run := extra(fs)
+		return func(ctx context.Context, e *env, _ app.Config, st *store.Store, args []string) error {
+			return run(ctx, e, accounts.New(st.DB), args)
+		}
+	})
 }
 
 func adminCommand() *command {

@@ -11,31 +11,18 @@ import (
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
 	"github.com/whiskerbench/whiskerbench/server/app"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
+	"github.com/whiskerbench/whiskerbench/submissions/store"
 )
 
-// benchmarkLeaf builds a benchmark subcommand that runs against the
-// migrated database and the data directory.
+// benchmarkLeaf builds a benchmark subcommand over the catalogue.
 func benchmarkLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, cfg app.Config, cat *catalog.Catalog, args []string) error) *command {
-	return &command{
-		name:  name,
-		short: short,
-		usage: usage,
-		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			cfg, finish := bindConfig(fs, e, "data-dir", "database", "benchmark-test-seed", "shape-classes", "shape-per-class", "shape-test-per-class", "workers")
-			run := extra(fs)
-			return func(ctx context.Context, args []string) error {
-				if err := finish(); err != nil {
-					return usagef("%v", err)
-				}
-				st, err := app.OpenStore(ctx, *cfg, nil)
-				if err != nil {
-					return err
-				}
-				defer st.Close()
-				return run(ctx, e, *cfg, catalog.New(st.DB), args)
-			}
-		},
-	}
+	flags := []string{"data-dir", "database", "benchmark-test-seed", "shape-classes", "shape-per-class", "shape-test-per-class", "workers"}
+	return storeLeaf(name, short, usage, flags, func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
+		run := extra(fs)
+		return func(ctx context.Context, e *env, cfg app.Config, st *store.Store, args []string) error {
+			return run(ctx, e, cfg, catalog.New(st.DB), args)
+		}
+	})
 }
 
 func benchmarkCommand() *command {

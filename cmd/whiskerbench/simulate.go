@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/whiskerbench/whiskerbench/datasets/npz"
 	"github.com/whiskerbench/whiskerbench/datasets/progress"
 	"github.com/whiskerbench/whiskerbench/datasets/shapes"
+	"github.com/whiskerbench/whiskerbench/datasets/tactile"
 	"github.com/whiskerbench/whiskerbench/datasets/whisker"
 	"github.com/whiskerbench/whiskerbench/datasets/whisker/modelinput"
 )
@@ -159,14 +159,6 @@ func runSweeps(ctx context.Context, sweeps []whisker.Sweep, workers int, e *env)
 		{Name: "whiskers", Array: ndarray.FromStrings(results[0].Whiskers)},
 		{Name: "channels", Array: ndarray.FromStrings(whisker.Channels())},
 	}
-	pa := whisker.ParamArrays(sweeps)
-	keys := make([]string, 0, len(pa))
-	for k := range pa {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		arrays = append(arrays, npz.Named{Name: "param_" + k, Array: pa[k]})
-	}
+	arrays = append(arrays, tactile.ParamColumns(sweeps)...)
 	return arrays, nil
 }
