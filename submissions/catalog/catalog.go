@@ -64,10 +64,10 @@ func (c *Catalog) Register(ctx context.Context, dir string, spec *benchmarks.Spe
 	} else if !errors.Is(err, ErrNotFound) {
 		return Benchmark{}, err
 	}
-	files, _ := json.Marshal(spec.Files)
-	params, _ := json.Marshal(spec.Params)
-	ceil, _ := json.Marshal(f.Ceiling)
-	base, _ := json.Marshal(f.Baselines)
+	files := jsonOr(spec.Files, "[]")
+	params := jsonOr(spec.Params, "{}")
+	ceil := jsonOr(f.Ceiling, "{}")
+	base := jsonOr(f.Baselines, "{}")
 	b := Benchmark{
 		Name: spec.Name, Version: spec.Version, Kind: spec.Kind, DataDigest: spec.DataDigest,
 		ScorerVersion: spec.ScorerVersion, Synthetic: spec.Synthetic, Description: spec.Description,
@@ -116,4 +116,14 @@ func (c *Catalog) List(ctx context.Context) ([]Benchmark, error) {
 		return nil, fmt.Errorf("list benchmarks: %w", err)
 	}
 	return out, nil
+}
+
+// jsonOr encodes v, or returns empty when v encodes as null (the columns
+// are NOT NULL JSON).
+func jsonOr(v any, empty string) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return json.RawMessage(empty)
+	}
+	return b
 }
