@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Generates ../kernel_amd64.s, the AVX-512 and AVX2 float32 micro-kernels.
 
-    /usr/bin/python3 evaluator/probe/testdata/gen_kernel.py
+    /usr/bin/python3 datasets/ndarray/gemm/testdata/gen_kernel.py
 
 Each kernel adds A·B into a 6-row block of C: A is 6×k (row stride lda), B is
 k×(16·w) (row stride ldb), w zmm registers wide (w=4: 64 columns, w=1: 16).

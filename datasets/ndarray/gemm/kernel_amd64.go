@@ -1,20 +1,21 @@
 //go:build amd64 && !purego
 
-package probe
+package gemm
 
 import "golang.org/x/sys/cpu"
 
-// kernels lists the float32 product kernels this CPU can run, fastest
-// first. CPU features are fixed facts of the machine, read by x/sys/cpu.
-func kernels() []kernel {
-	var ks []kernel
+// Kernels lists the float32 product kernels this CPU can run, fastest
+// first; the last is always Gonum. CPU features are fixed facts of the
+// machine, read by x/sys/cpu.
+func Kernels() []Kernel {
+	var ks []Kernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, kernelAVX512)
+		ks = append(ks, AVX512)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, kernelAVX2)
+		ks = append(ks, AVX2)
 	}
-	return append(ks, kernelGonum)
+	return append(ks, Gonum)
 }
 
 // sgemm6x64 adds A·B into C for a 6×64 block of C: A is 6×k with row stride
