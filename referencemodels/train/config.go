@@ -22,6 +22,11 @@ import (
 type Config struct {
 	// Dataset is a tactile dataset directory (manifest.json + shards).
 	Dataset string `json:"dataset"`
+	// TestDataset is a tactile dataset directory whose test split is
+	// scored at the end instead of Dataset's (a benchmark's held-out
+	// objects live in a dataset of their own); optional. Its class names
+	// must be Dataset's.
+	TestDataset string `json:"test_dataset,omitempty"`
 	// Out is the output directory (bundle, curve, checkpoint).
 	Out string `json:"out"`
 	// Exactly one of Arch (a full architecture) and Preset.

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
@@ -60,6 +61,9 @@ type EpochStats struct {
 	// Seconds and SamplesPerSec time the training part of the epoch.
 	Seconds       float64 `json:"seconds"`
 	SamplesPerSec float64 `json:"samples_per_sec"`
+	// WallSeconds is the whole epoch up to its checkpoint: training,
+	// validation and the bundle write.
+	WallSeconds float64 `json:"wall_seconds,omitempty"`
 }
 
 // Result is what a run produced.
@@ -222,6 +226,16 @@ func (r *run) setup(ctx context.Context) error {
 	r.train = newSplit(cfg.Dataset, m, tactile.Train, r.arch.Classes)
 	r.val = newSplit(cfg.Dataset, m, tactile.Validation, r.arch.Classes)
 	r.test = newSplit(cfg.Dataset, m, tactile.Test, r.arch.Classes)
+	if cfg.TestDataset != "" {
+		tm, err := readTestManifest(cfg.TestDataset, m)
+		if err != nil {
+			return err
+		}
+		r.test = newSplit(cfg.TestDataset, tm, tactile.Test, r.arch.Classes)
+		if r.test.n == 0 {
+			return fmt.Errorf("test_dataset %s has no test sweeps", cfg.TestDataset)
+		}
+	}
 	if r.train.n == 0 || r.val.n == 0 {
 		return fmt.Errorf("dataset %s has %d train and %d validation sweeps; training needs both splits", cfg.Dataset, r.train.n, r.val.n)
 	}
@@ -265,6 +279,45 @@ func (r *run) setup(ctx context.Context) error {
 	r.log.Info("training", "dataset", cfg.Dataset, "train", r.train.n, "val", r.val.n, "test", r.test.n,
 		"parameters", n, "epochs", cfg.Epochs, "batch", cfg.BatchSize, "optimizer", cfg.OptimizerName(), "schedule", cfg.ScheduleName())
 	return nil
+}
+
+// readTestManifest reads the manifest of a separate test dataset and
+// checks that it is complete and labels the classes as train does.
+func readTestManifest(dir string, train *tactile.Manifest) (*tactile.Manifest, error) {
+	m, err := tactile.ReadManifest(dir)
+	if err != nil {
+		return nil, fmt.Errorf("test_dataset: %w", err)
+	}
+	if !m.Complete {
+		return nil, fmt.Errorf("test_dataset %s is not completely built", dir)
+	}
+	if !slices.Equal(m.ClassNames, train.ClassNames) {
+		return nil, fmt.Errorf("test_dataset %s has classes %q, the training dataset %q", dir, m.ClassNames, train.ClassNames)
+	}
+	return m, nil
+}
+
+// Evaluate scores a model in inference mode on one split (tactile.Train,
+// Validation or Test) of the dataset in dir, in batches of batch sweeps.
+// It scores untrained controls with the metrics Run reports.
+func Evaluate(ctx context.Context, model *ead.Model, dir, splitName string, batch int) (Metrics, error) {
+	if batch < 1 {
+		return Metrics{}, fmt.Errorf("evaluate: batch %d must be positive", batch)
+	}
+	m, err := tactile.ReadManifest(dir)
+	if err != nil {
+		return Metrics{}, err
+	}
+	if !m.Complete {
+		return Metrics{}, fmt.Errorf("dataset %s is not completely built", dir)
+	}
+	s := newSplit(dir, m, splitName, model.Config.Classes)
+	if s.n == 0 {
+		return Metrics{}, fmt.Errorf("dataset %s has no %s sweeps", dir, splitName)
+	}
+	r := &run{cfg: &Config{EvalBatchSize: batch}, model: model, evalGr: map[int]*ead.Graph{}}
+	defer r.close()
+	return r.evaluate(ctx, s)
 }
 
 func (r *run) graph(cache map[int]*ead.Graph, batch int, train bool) (*ead.Graph, error) {
@@ -375,6 +428,7 @@ func (r *run) epoch(ctx context.Context, e int) error {
 			return err
 		}
 	}
+	r.st.History[len(r.st.History)-1].WallSeconds = time.Since(start).Seconds()
 	if err := saveCheckpoint(filepath.Join(r.cfg.Out, CheckpointDir), r.st, r.model.Params, r.opt); err != nil {
 		return err
 	}
