@@ -101,6 +101,7 @@ func New(d Deps) (*Server, error) {
 		api.GET("/submissions", s.requirePrincipal(), s.listSubmissions)
 		api.GET("/submissions/:id", s.requirePrincipal(), s.getSubmission)
 		api.POST("/submissions/:id/publish", s.requirePrincipal(), s.publishSubmission)
+		api.GET("/submissions/:id/activations", s.requirePrincipal(), s.submissionActivations)
 	}
 
 	e.NoRoute(s.noRoute)

@@ -26,6 +26,7 @@ type submissionJSON struct {
 	SizeBytes  int64             `json:"size_bytes"`
 	Error      string            `json:"error,omitempty"`
 	Published  bool              `json:"published"`
+	Reproduced bool              `json:"reproduced"` // scored both as activations and as weights, with agreeing scores
 	Layers     json.RawMessage   `json:"layers"`
 	CreatedAt  string            `json:"created_at"`
 	FinishedAt string            `json:"finished_at,omitempty"`
@@ -50,10 +51,13 @@ func ts(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 func toSubmissionJSON(s submissions.Submission) submissionJSON {
 	out := submissionJSON{ID: s.ID, Kind: string(s.Kind), Status: string(s.Status), Progress: s.Progress, Digest: s.BlobDigest,
-		SizeBytes: s.SizeBytes, Error: s.Error, Published: s.Published, Layers: s.Layers, CreatedAt: ts(s.CreatedAt),
+		SizeBytes: s.SizeBytes, Error: s.Error, Published: s.Published, Reproduced: s.Reproduced, Layers: s.Layers, CreatedAt: ts(s.CreatedAt),
 		Links: map[string]string{"self": fmt.Sprintf("/api/v1/submissions/%d", s.ID)}}
 	if s.FinishedAt != nil {
 		out.FinishedAt = ts(*s.FinishedAt)
+	}
+	if s.Kind == submissions.KindWeights && s.Status == submissions.StatusScored && s.ActivationsDigest != "" {
+		out.Links["activations"] = fmt.Sprintf("/api/v1/submissions/%d/activations", s.ID)
 	}
 	return out
 }
@@ -191,4 +195,24 @@ func (s *Server) publishSubmission(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, toSubmissionJSON(sub))
+}
+
+// submissionActivations streams the activations the server computed for
+// one of the lab's scored weights submissions, as an npz in the
+// submission format (<input>__<layer>).
+func (s *Server) submissionActivations(c *gin.Context) {
+	p, _ := principal(c)
+	id, ok := s.submissionID(c)
+	if !ok {
+		return
+	}
+	f, _, err := s.subs.Activations(c.Request.Context(), p.LabID, id)
+	if err != nil {
+		abortWithError(c, s.logger, err)
+		return
+	}
+	defer f.Close()
+	c.DataFromReader(http.StatusOK, f.Size(), "application/octet-stream", f, map[string]string{
+		"Content-Disposition": fmt.Sprintf(`attachment; filename="submission-%d-activations.npz"`, id),
+	})
 }

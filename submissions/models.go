@@ -74,6 +74,14 @@ type Submission struct {
 	Published  bool
 	Problems   json.RawMessage `gorm:"type:text;serializer:json"`
 	Layers     json.RawMessage `gorm:"type:text;serializer:json"`
+	// ActivationsDigest is, for a weights submission, the blob of the
+	// activations the server computed by running the bundle ("" until
+	// then, and always for an activations submission).
+	ActivationsDigest string
+	// Reproduced is set when the same model has a scored activations
+	// submission and a scored weights submission whose model-level
+	// scores agree.
+	Reproduced bool
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	StartedAt  *time.Time

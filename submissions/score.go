@@ -42,19 +42,32 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 		Updates(map[string]any{"status": StatusRunning, "started_at": now, "updated_at": now, "progress": 0}).Error; err != nil {
 		return fmt.Errorf("start submission %d: %w", id, err)
 	}
-	var layers intake.Layers
-	if err := json.Unmarshal(sub.Layers, &layers); err != nil {
-		return fmt.Errorf("submission %d layers: %w", id, err)
-	}
-	f, err := s.blobs.Open(ctx, sub.BlobDigest)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	cur, err := s.catalog.Current(ctx)
 	if err != nil {
 		return err
 	}
+	var (
+		f      blobs.File
+		layers intake.Layers
+		// share is the part of the progress bar scoring fills: all of it
+		// for activations, the second half when a bundle was run first.
+		share, base = 1.0, 0.0
+	)
+	switch sub.Kind {
+	case KindWeights:
+		if f, layers, err = s.weightsActivations(ctx, sub, cur, func(p float64) { s.setProgress(ctx, id, p, progress) }); err != nil {
+			return err
+		}
+		share, base = 0.5, 0.5
+	default:
+		if err := json.Unmarshal(sub.Layers, &layers); err != nil {
+			return fmt.Errorf("submission %d layers: %w", id, err)
+		}
+		if f, err = s.blobs.Open(ctx, sub.BlobDigest); err != nil {
+			return err
+		}
+	}
+	defer f.Close()
 	var rows []Score
 	for i, b := range cur {
 		var r []Score
@@ -71,9 +84,9 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 			r[k].SubmissionID, r[k].BenchmarkID = id, b.ID
 		}
 		rows = append(rows, r...)
-		s.setProgress(ctx, id, float64(i+1)/float64(len(cur)), progress)
+		s.setProgress(ctx, id, base+share*float64(i+1)/float64(len(cur)), progress)
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.opt.Now()
 		for i := range rows {
 			rows[i].CreatedAt = now
@@ -90,6 +103,15 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 		return tx.Model(&Submission{}).Where("id = ?", id).
 			Updates(map[string]any{"status": StatusScored, "progress": 1, "finished_at": now, "updated_at": now, "error": ""}).Error
 	})
+	if err != nil {
+		return err
+	}
+	// Reproduction is a mark on top of the scores: failing to record it
+	// must not fail (and re-run) the scoring.
+	if err := s.markReproduced(ctx, sub); err != nil {
+		s.log.WarnContext(ctx, "could not compare with the model's other submissions", "submission", id, "err", err)
+	}
+	return nil
 }
 
 func (s *Service) setProgress(ctx context.Context, id int64, p float64, cb func(float64)) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -52,7 +53,14 @@ type Enqueuer interface {
 type Options struct {
 	MaxUploadBytes int64 // default 4 GiB
 	DailyLimit     int   // scored (or in-flight) runs per lab per day; default 5
-	Now            func() time.Time
+	// MaxBundleParams is the parameter budget of a weights submission;
+	// default DefaultMaxBundleParams.
+	MaxBundleParams int64
+	// MaxBundleTime bounds running a bundle on the benchmark inputs;
+	// default DefaultMaxBundleTime.
+	MaxBundleTime time.Duration
+	Now           func() time.Time
+	Logger        *slog.Logger // default: discard
 }
 
 // Service receives, stores and tracks submissions.
@@ -62,6 +70,7 @@ type Service struct {
 	catalog *catalog.Catalog
 	queue   Enqueuer
 	opt     Options
+	log     *slog.Logger
 }
 
 // New returns a Service.
@@ -72,10 +81,16 @@ func New(db *gorm.DB, bs blobs.Store, cat *catalog.Catalog, q Enqueuer, o Option
 	if o.DailyLimit <= 0 {
 		o.DailyLimit = 5
 	}
+	if o.MaxBundleParams <= 0 {
+		o.MaxBundleParams = DefaultMaxBundleParams
+	}
+	if o.MaxBundleTime <= 0 {
+		o.MaxBundleTime = DefaultMaxBundleTime
+	}
 	if o.Now == nil {
 		o.Now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Service{db: db, blobs: bs, catalog: cat, queue: q, opt: o}
+	return &Service{db: db, blobs: bs, catalog: cat, queue: q, opt: o, log: o.logger()}
 }
 
 var modelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$`)
@@ -128,24 +143,24 @@ func (s *Service) Receive(ctx context.Context, labID int64, kind Kind, card Card
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return Submission{}, false, fmt.Errorf("look up earlier uploads: %w", err)
 	}
+	want, err := s.catalog.Expectations(ctx)
+	if err != nil {
+		return Submission{}, false, err
+	}
+	f, err := s.blobs.Open(ctx, info.Digest)
+	if err != nil {
+		return Submission{}, false, err
+	}
 	var layers intake.Layers
+	var p []intake.Problem
 	switch kind {
 	case KindWeights:
-		probs = append(probs, intake.Problem{Array: "kind", Message: "weight bundles are not accepted by this server version yet; upload activations (see 'whiskerbench benchmark export')"})
+		layers, p = s.checkBundle(ctx, f, want)
 	case KindActivations:
-		want, err := s.catalog.Expectations(ctx)
-		if err != nil {
-			return Submission{}, false, err
-		}
-		f, err := s.blobs.Open(ctx, info.Digest)
-		if err != nil {
-			return Submission{}, false, err
-		}
-		var p []intake.Problem
 		layers, p = intake.CheckActivations(f, f.Size(), want, npz.Limits{MaxArrayBytes: s.opt.MaxUploadBytes, MaxTotalBytes: 4 * s.opt.MaxUploadBytes})
-		f.Close()
-		probs = append(probs, p...)
 	}
+	f.Close()
+	probs = append(probs, p...)
 	if len(probs) > 0 {
 		return Submission{}, false, &ValidationError{Problems: probs}
 	}

@@ -24,7 +24,9 @@ type running struct {
 	stop func() error
 }
 
-func start(t *testing.T, dialect string) *running {
+// start runs whiskerbench on the dialect's database with the test
+// configuration, changed by each of mods in turn.
+func start(t *testing.T, dialect string, mods ...func(*app.Config)) *running {
 	t.Helper()
 	cfg := app.Defaults()
 	cfg.Listen = "127.0.0.1:0"
@@ -33,6 +35,9 @@ func start(t *testing.T, dialect string) *running {
 	cfg.BuildBenchmarks = false
 	if dialect == "postgres" {
 		cfg.Database = storetest.PostgresDSN(t)
+	}
+	for _, m := range mods {
+		m(&cfg)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Start(ctx, cfg, slog.New(slog.DiscardHandler))

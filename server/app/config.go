@@ -32,6 +32,8 @@ type Config struct {
 	JobConcurrency  int           // --job-concurrency
 	MaxUploadBytes  int64         // --max-upload-bytes
 	DailyLimit      int           // --daily-limit
+	MaxBundleParams int64         // --max-bundle-params
+	MaxBundleSecs   int           // --max-bundle-seconds
 }
 
 // Defaults returns the documented defaults.
@@ -54,6 +56,8 @@ func Defaults() Config {
 		JobConcurrency:  1,
 		MaxUploadBytes:  4 << 30,
 		DailyLimit:      5,
+		MaxBundleParams: 50_000_000,
+		MaxBundleSecs:   1800,
 	}
 }
 
@@ -97,6 +101,8 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.RunJobs, "run-jobs", c.RunJobs, "serve also runs queued jobs (scoring, benchmark builds); set false when 'whiskerbench worker' processes run them")
 	fs.IntVar(&c.JobConcurrency, "job-concurrency", c.JobConcurrency, "jobs run at once by this process")
 	fs.Int64Var(&c.MaxUploadBytes, "max-upload-bytes", c.MaxUploadBytes, "largest submission upload, in bytes")
+	fs.Int64Var(&c.MaxBundleParams, "max-bundle-params", c.MaxBundleParams, "compute budget of a weights submission: the most parameters its architecture may have")
+	fs.IntVar(&c.MaxBundleSecs, "max-bundle-seconds", c.MaxBundleSecs, "compute budget of a weights submission: the most seconds running it on the benchmark inputs may take")
 	fs.IntVar(&c.DailyLimit, "daily-limit", c.DailyLimit, "scored or running submissions a lab may have per 24 hours (failed runs do not count)")
 }
 
@@ -168,6 +174,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxUploadBytes <= 0 || c.DailyLimit <= 0 {
 		return fmt.Errorf("--max-upload-bytes and --daily-limit must be positive")
+	}
+	if c.MaxBundleParams <= 0 {
+		return fmt.Errorf("--max-bundle-params %d: must be positive", c.MaxBundleParams)
+	}
+	if c.MaxBundleSecs <= 0 || time.Duration(c.MaxBundleSecs)*time.Second >= ScoreTimeout {
+		return fmt.Errorf("--max-bundle-seconds %d: must be positive and below the scoring job's timeout of %v", c.MaxBundleSecs, ScoreTimeout)
 	}
 	if c.Workers < 0 {
 		return fmt.Errorf("--workers %d: must be 0 (every core) or positive", c.Workers)

@@ -446,7 +446,7 @@ func TestMalformedUploads(t *testing.T) {
 		{"no name", map[string]string{"card": `{}`}, good, 422, "card.name"},
 		{"bad card", map[string]string{"card": `{`}, good, 422, "not valid JSON"},
 		{"bad kind", map[string]string{"kind": "code", "card": card}, good, 422, "use activations or weights"},
-		{"weights", map[string]string{"kind": "weights", "card": card}, good, 422, "weight bundles are not accepted"},
+		{"activations as weights", map[string]string{"kind": "weights", "card": card}, good, 422, "a weights upload is a .tar holding manifest.json and weights.npz"},
 		{"no file", map[string]string{"card": card}, nil, 400, "no file part"},
 	}
 	for _, tc := range tests {

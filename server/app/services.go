@@ -74,12 +74,17 @@ func newServices(ctx context.Context, cfg Config, st *store.Store, logger *slog.
 	}
 	cat := catalog.New(st.DB)
 	enq := &enqueuer{}
-	subs := submissions.New(st.DB, bs, cat, enq, submissions.Options{MaxUploadBytes: cfg.MaxUploadBytes, DailyLimit: cfg.DailyLimit})
+	subs := submissions.New(st.DB, bs, cat, enq, submissions.Options{MaxUploadBytes: cfg.MaxUploadBytes, DailyLimit: cfg.DailyLimit,
+		MaxBundleParams: cfg.MaxBundleParams, MaxBundleTime: time.Duration(cfg.MaxBundleSecs) * time.Second, Logger: logger})
 	kinds := append(JobFuncs(cfg, st, logger).Kinds(), queue.HandleFunc(ScoreTimeout, func(ctx context.Context, job *river.Job[ScoreArgs]) error {
 		id := job.Args.SubmissionID
 		err := subs.Score(ctx, id, func(p float64) {
 			logger.InfoContext(ctx, "scoring", "submission", id, "progress", fmt.Sprintf("%.0f%%", 100*p))
 		})
+		if errors.Is(err, submissions.ErrFailed) {
+			// Already failed with its reason; a retry would fail the same way.
+			return river.JobCancel(err)
+		}
 		if err != nil && job.Attempt >= job.MaxAttempts {
 			subs.Fail(ctx, id, fmt.Sprintf("scoring failed after %d attempts: %v", job.Attempt, err))
 		}

@@ -1,0 +1,7 @@
+-- +goose Up
+ALTER TABLE submissions ADD COLUMN activations_digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE submissions ADD COLUMN reproduced BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- +goose Down
+ALTER TABLE submissions DROP COLUMN reproduced;
+ALTER TABLE submissions DROP COLUMN activations_digest;
