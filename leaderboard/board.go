@@ -59,6 +59,7 @@ type ModelRecord struct {
 	Reference    bool       `gorm:"column:reference"`
 	SubmissionID int64      `gorm:"column:submission_id"`
 	Kind         string     `gorm:"column:kind"`
+	Reproduced   bool       `gorm:"column:reproduced"`
 	SubmittedAt  time.Time  `gorm:"column:submitted_at"`
 	FinishedAt   *time.Time `gorm:"column:finished_at"`
 	UpdatedAt    time.Time  `gorm:"column:updated_at"`
@@ -142,6 +143,7 @@ type Row struct {
 	PaperURL     string           `json:"paper_url,omitempty"`
 	Reference    bool             `json:"reference"`
 	SubmissionID int64            `json:"submission_id"`
+	Reproduced   bool             `json:"reproduced"` // scored from its activations and from its weights, agreeing
 	ScoredAt     time.Time        `json:"scored_at"`
 	Cells        map[string]*Cell `json:"scores"` // by column key; absent = missing
 	Aggregate    *Cell            `json:"aggregate"`
@@ -358,7 +360,7 @@ func Build(s Snapshot) *Board {
 	for _, m := range s.Models {
 		row := Row{ModelID: m.ModelID, Name: m.Name, Lab: m.Lab, Family: m.Family, Encoder: m.Encoder, Attender: m.Attender, Decoder: m.Decoder,
 			ParamCount: m.ParamCount, TrainingData: m.TrainingData, Objective: m.Objective, PaperURL: m.PaperURL, Reference: m.Reference,
-			SubmissionID: m.SubmissionID, ScoredAt: m.ScoredAt(), Cells: map[string]*Cell{}}
+			SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt(), Cells: map[string]*Cell{}}
 		for _, c := range cols {
 			r, ok := best[key{m.SubmissionID, c.col.Benchmark, c.col.Scorer, c.col.Target}]
 			if !ok {

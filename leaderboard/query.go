@@ -77,7 +77,7 @@ func (s *Service) load(ctx context.Context, stamp string) (Snapshot, error) {
 	}
 	err = db.Raw(`WITH latest AS (`+latestPublished+`)
 SELECT m.id AS model_id, m.name, l.name AS lab, m.family, m.encoder, m.attender, m.decoder, m.param_count,
- m.training_data, m.objective, m.paper_url, m.reference, s.id AS submission_id, s.kind,
+ m.training_data, m.objective, m.paper_url, m.reference, s.id AS submission_id, s.kind, s.reproduced,
  s.created_at AS submitted_at, s.finished_at, s.updated_at
 FROM latest JOIN submissions s ON s.id = latest.submission_id
  JOIN models m ON m.id = latest.model_id

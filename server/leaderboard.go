@@ -255,7 +255,7 @@ type cellView struct {
 
 type rowView struct {
 	Href, Name, Lab, Family, Encoder, Attender, Objective, Params string
-	Reference                                                     bool
+	Reference, Reproduced                                         bool
 	Rank                                                          string
 	Tied                                                          bool
 	Cells                                                         []cellView
@@ -383,7 +383,7 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 			fam += " (" + strings.Trim(r.Encoder+" / "+r.Attender, " /") + ")"
 		}
 		rv := rowView{Href: fmt.Sprintf("/models/%d", r.ModelID), Name: r.Name, Lab: r.Lab, Family: fam, Objective: r.Objective,
-			Params: leaderboard.Params(r.ParamCount), Reference: r.Reference, Aggregate: cellOf(r.Aggregate)}
+			Params: leaderboard.Params(r.ParamCount), Reference: r.Reference, Reproduced: r.Reproduced, Aggregate: cellOf(r.Aggregate)}
 		if r.Aggregate != nil {
 			rv.Rank, rv.Tied = leaderboard.RankText(r.Aggregate.Place), r.Aggregate.Tied
 		}
@@ -573,6 +573,9 @@ func (h *boardPages) modelHTML(c *gin.Context) {
 	add(&p.Card, "Training data", r.TrainingData)
 	if r.Reference {
 		add(&p.Card, "Reference model", "trained and scored by whiskerbench")
+	}
+	if r.Reproduced {
+		add(&p.Card, "Reproduced", "scored from its uploaded activations and from its weights run by the server, with agreeing scores")
 	}
 	if r.PaperURL != "" {
 		p.Card = append(p.Card, kv{Key: "Paper", Value: r.PaperURL, Href: r.PaperURL})

@@ -269,6 +269,24 @@ func TestWeightsSubmission(t *testing.T) {
 					t.Errorf("submission %d (%v) not marked reproduced", id, s["kind"])
 				}
 			}
+			// Once published, the board's row says so too.
+			if s, body := do(t, "POST", fmt.Sprintf("%s/api/v1/submissions/%d/publish", r.URL(), aid), "Bearer "+tokA, ""); s != http.StatusOK {
+				t.Fatalf("publish: %d %v", s, body)
+			}
+			_, board := do(t, "GET", r.URL()+"/api/v1/leaderboard", "", "")
+			found := false
+			boardRows, _ := board["rows"].([]any)
+			for _, row := range boardRows {
+				if rm := row.(map[string]any); rm["name"] == "ConvRNN-tiny" {
+					found = true
+					if rm["reproduced"] != true {
+						t.Errorf("leaderboard row %v is not marked reproduced", rm)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("the published model is not on the leaderboard: %v", board)
+			}
 		})
 	}
 }
