@@ -84,6 +84,7 @@ func New(d Deps) (*Server, error) {
 	}
 	e.StaticFS("/static", http.FS(static))
 	e.GET("/", s.home)
+	e.GET("/docs", s.docsPage)
 	if d.Leaderboard != nil {
 		s.mountLeaderboard(e, d.Leaderboard)
 	}

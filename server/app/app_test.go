@@ -335,3 +335,19 @@ func TestHomePageInBrowser(t *testing.T) {
 	}
 	browsertest.Screenshot(t, ctx, "home")
 }
+
+// The docs page explains both submission kinds, the metrics and citation.
+func TestDocsPage(t *testing.T) {
+	r := start(t, "sqlite")
+	resp, err := http.Get(r.URL() + "/docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"Submit activations", "Submit weights", "rsa-paper-v1", "rsa-v2", "@inproceedings", "neural__conv1"} {
+		if resp.StatusCode != 200 || !strings.Contains(string(b), want) {
+			t.Errorf("/docs (%d) lacks %q", resp.StatusCode, want)
+		}
+	}
+}
