@@ -49,7 +49,7 @@ func commands() *command {
 			simulateCommand(),
 			submitCommand(),
 			trainCommand(),
-			workerCommand(),
+			workerCommand(), zooCommand(),
 		},
 	}
 }
