@@ -170,6 +170,11 @@ func (b *builder) cell(n arch.Node, u *G.Node, st cellState, first bool) (*G.Nod
 		if err != nil {
 			return nil, cellState{}, err
 		}
+		if !b.cfg.Encoder.LayerNorm {
+			// The same equations fused into one node (gops.GatedMix).
+			hn, err := gops.GatedMix(z, h, 0, forgetBias, gops.MixTanh)
+			return hn, cellState{h: hn}, err
+		}
 		gs, err := b.gates(prefix, z, C, "g", "c")
 		if err != nil {
 			return nil, cellState{}, err
@@ -183,6 +188,15 @@ func (b *builder) cell(n arch.Node, u *G.Node, st cellState, first bool) (*G.Nod
 		z, err := cellConv("conv", u, h)
 		if err != nil {
 			return nil, cellState{}, err
+		}
+		if !b.cfg.Encoder.LayerNorm {
+			// The same equations fused into two nodes (gops.GatedMix).
+			out, err := gops.GatedMix(z, u, 2*C, forgetBias, gops.MixReLU)
+			if err != nil {
+				return nil, cellState{}, err
+			}
+			sn, err := gops.GatedMix(z, h, 0, forgetBias, gops.MixTanh)
+			return out, cellState{h: sn}, err
 		}
 		gs, err := b.gates(prefix, z, C, "gh", "h", "gy", "y")
 		if err != nil {

@@ -20,8 +20,10 @@ type builder struct {
 	// salt suffixes every leaf name (see Build).
 	salt   string
 	params map[string]*G.Node
-	zeros  map[string]*G.Node
-	one    *G.Node
+	// ws holds the GEMM buffers shared by every matrix product of the graph.
+	ws    *gops.Workspace
+	zeros map[string]*G.Node
+	one   *G.Node
 	// taps maps a layer name to one capture per kept time step (encoder)
 	// or a single capture (attender, decoder).
 	taps   map[string][]*gops.Capture
@@ -83,7 +85,7 @@ func (b *builder) linear(prefix string, x *G.Node, bias bool) (*G.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	y, err := G.Mul(w, x)
+	y, err := b.ws.MatMul(w, x)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", prefix, err)
 	}
@@ -143,6 +145,9 @@ func (e *ew) sigmoid(a *G.Node) *G.Node {
 	}
 	return e.do(G.Sigmoid(a))
 }
+
+// forgetBias is the cells' forget_bias b_f (paper-spec §2.3).
+const forgetBias = 1.0
 
 // sigmoidForget is σ(a + b_f) with forget_bias b_f = 1.0 (paper-spec §2.3).
 func (e *ew) sigmoidForget(a *G.Node) *G.Node {

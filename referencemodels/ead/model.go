@@ -147,7 +147,8 @@ func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 		dt = tensor.Float64
 	}
 	b := &builder{cfg: cfg, g: G.NewGraph(), dt: dt, batch: opts.Batch, train: opts.Train,
-		params: map[string]*G.Node{}, zeros: map[string]*G.Node{}, salt: salt}
+		params: map[string]*G.Node{}, zeros: map[string]*G.Node{}, salt: salt,
+		ws: gops.NewWorkspace(0)}
 	if opts.Activations {
 		b.taps = map[string][]*gops.Capture{}
 	}

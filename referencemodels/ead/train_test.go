@@ -141,7 +141,12 @@ func TestOverfitTinyDataset(t *testing.T) {
 		cfg  arch.Config
 		opt  optim.Optimizer
 	}{
-		{"intersection_ln+adamw", tiny(arch.CellIntersection, true, arch.DecoderLinear), optim.NewAdamW(3e-2, 1e-4)},
+		// lr 5e-3: at 3e-2 the first step overshoots (loss 1.40 -> 2.12)
+		// and whether the run then memorises every sample or settles on a
+		// two-classes-merged plateau (loss ln2/2) depended on last-bit
+		// GEMM rounding (gonum vs FMA kernels); at 5e-3 both reach 100%
+		// with losses within 0.3%.
+		{"intersection_ln+adamw", tiny(arch.CellIntersection, true, arch.DecoderLinear), optim.NewAdamW(5e-3, 1e-4)},
 		{"timedecay+addnet+sgd", tiny(arch.CellTimeDecay, false, arch.DecoderAddnet), &optim.SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 1e-4}},
 	}
 	for _, tc := range cases {

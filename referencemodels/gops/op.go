@@ -29,6 +29,11 @@ type kernel struct {
 	// false); nil grad means the op is not differentiable.
 	grad func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 	wrt  []bool
+	// out is the output tensor of the previous run, reused by the next
+	// when gorgonia offers no preallocated one, so that a training step
+	// does not allocate (and the kernel page-fault in) every activation
+	// afresh. A tape machine runs each node once per run, one at a time.
+	out *tensor.Dense
 }
 
 type op struct{ k *kernel }
@@ -143,7 +148,7 @@ func (o op) run(prealloc G.Value, vals []G.Value) (G.Value, error) {
 			}
 			in[i] = x
 		}
-		return finish(prealloc, outShape, tensor.Float32, in, func(out []float32) { o.k.f32(out, in, shapes) })
+		return finish(&o.k.out, prealloc, outShape, tensor.Float32, in, func(out []float32) { o.k.f32(out, in, shapes) })
 	case []float64:
 		in := make([][]float64, len(ins))
 		for i := range ins {
@@ -153,7 +158,7 @@ func (o op) run(prealloc G.Value, vals []G.Value) (G.Value, error) {
 			}
 			in[i] = x
 		}
-		return finish(prealloc, outShape, tensor.Float64, in, func(out []float64) { o.k.f64(out, in, shapes) })
+		return finish(&o.k.out, prealloc, outShape, tensor.Float64, in, func(out []float64) { o.k.f64(out, in, shapes) })
 	}
 	return nil, fmt.Errorf("%s: dtype %T not supported", o.k.name, ins[0])
 }
@@ -172,8 +177,10 @@ func overlaps[T float](a, b []T) bool {
 // finish runs f into the preallocated output when gorgonia offers one of
 // the right shape that shares no memory with an input (its register
 // allocator may hand an input's register back as the output, which the
-// non-elementwise kernels here cannot tolerate), else into a new tensor.
-func finish[T float](prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, in [][]T, f func([]T)) (G.Value, error) {
+// non-elementwise kernels here cannot tolerate), else into the node's
+// output of the previous run (*cache) under the same conditions, else into
+// a new tensor, which becomes *cache.
+func finish[T float](cache **tensor.Dense, prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, in [][]T, f func([]T)) (G.Value, error) {
 	if shape.IsScalar() {
 		out := make([]T, 1)
 		f(out)
@@ -184,19 +191,26 @@ func finish[T float](prealloc G.Value, shape tensor.Shape, dt tensor.Dtype, in [
 			return G.NewF64(v), nil
 		}
 	}
-	var t *tensor.Dense
-	if p, ok := prealloc.(*tensor.Dense); ok && p.Shape().Eq(shape) && p.Dtype() == dt && !p.RequiresIterator() {
-		t = p
+	usable := func(p *tensor.Dense) bool {
+		if p == nil || !p.Shape().Eq(shape) || p.Dtype() != dt || p.RequiresIterator() {
+			return false
+		}
 		d := p.Data().([]T)
 		for _, x := range in {
 			if overlaps(d, x) {
-				t = nil
-				break
+				return false
 			}
 		}
+		return true
 	}
-	if t == nil {
+	var t *tensor.Dense
+	if p, ok := prealloc.(*tensor.Dense); ok && usable(p) {
+		t = p
+	} else if usable(*cache) {
+		t = *cache
+	} else {
 		t = tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(dt))
+		*cache = t
 	}
 	f(t.Data().([]T))
 	return t, nil

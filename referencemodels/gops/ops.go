@@ -83,14 +83,9 @@ func im2col[T float](out, x []T, C, b, h, w int, same bool) {
 							clear(dst)
 							continue
 						}
-						s := src[(bb*h+ii)*w:]
-						for j := range dst {
-							if jj := j + dj; jj < w {
-								dst[j] = s[jj]
-							} else {
-								dst[j] = 0
-							}
-						}
+						s := src[(bb*h+ii)*w+dj : (bb*h+ii+1)*w]
+						n := copy(dst, s)
+						clear(dst[n:])
 					}
 				}
 			}
@@ -114,11 +109,11 @@ func col2im[T float](x, out []T, C, b, h, w int, same bool) {
 							continue
 						}
 						src := row[(bb*ho+i)*wo : (bb*ho+i+1)*wo]
-						d := dst[(bb*h+ii)*w:]
+						d := dst[(bb*h+ii)*w+dj : (bb*h+ii+1)*w]
+						src = src[:min(len(src), len(d))]
+						d = d[:len(src)]
 						for j, v := range src {
-							if jj := j + dj; jj < w {
-								d[jj] += v
-							}
+							d[j] += v
 						}
 					}
 				}

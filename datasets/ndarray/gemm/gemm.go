@@ -140,7 +140,8 @@ func mulPadded(kern Kernel, s *Scratch, m, k, n, np int, a []float32, lda int, b
 }
 
 // MulNTWith sets c to a·bᵀ: a is m×k (stride lda), b is n×k (stride ldb),
-// c is m×n (stride ldc). The assembly kernels see bᵀ packed into s.
+// c is m×n (stride ldc). The assembly kernels see the smaller of a and b
+// transposed into s.
 func MulNTWith(kern Kernel, s *Scratch, m, k, n int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, workers int) {
 	check("mul_nt", m, k, n, len(a), lda, m, k, len(b), ldb, n, k, len(c), ldc)
 	if m == 0 || n == 0 {
@@ -156,6 +157,22 @@ func MulNTWith(kern Kernel, s *Scratch, m, k, n int, a []float32, lda int, b []f
 		return
 	}
 	s = s.bufs()
+	if m < n {
+		// Pack the smaller operand: cᵀ = b·aᵀ, with aᵀ packed k×mp and
+		// cᵀ computed n×mp, then transposed into c.
+		mp := (m + 15) &^ 15
+		ap := grow(&s.a, k*mp)
+		Transpose(m, k, a, lda, ap, mp)
+		if mp != m {
+			for p := 0; p < k; p++ {
+				clear(ap[p*mp+m : (p+1)*mp])
+			}
+		}
+		ct := grow(&s.c, n*mp)
+		mulTiled(kern, n, k, mp, b, ldb, ap, mp, ct, mp, workers)
+		Transpose(n, m, ct, mp, c, ldc)
+		return
+	}
 	np := (n + 15) &^ 15
 	bp := grow(&s.b, k*np)
 	Transpose(n, k, b, ldb, bp, np)
