@@ -107,18 +107,18 @@ func BuildNeural(ctx context.Context, root string, src NeuralSource, o NeuralOpt
 		return "", nil, fmt.Errorf("create %s: %w", build, err)
 	}
 	stimPath := filepath.Join(build, StimuliFile)
-	var raw []ndarray.Array
-	if arrays, err := npz.ReadFile(stimPath, npz.DefaultLimits()); err == nil {
-		// Resume: the stimuli were simulated by an interrupted build.
-		r, ok := npz.Lookup(arrays, "raw")
-		if !ok || r.Dims() != 4 || r.Shape[0] != 6 {
-			return "", nil, fmt.Errorf("%s is damaged; delete %s and build again", stimPath, build)
+	// The stimuli depend only on the simulator, not on the neural source:
+	// every version of one generator shares one simulated copy, so an
+	// import or another synthetic seed does not simulate again.
+	shared := filepath.Join(root, BarrelCortex, "stimuli-"+tactile.GeneratorVersion+".npz")
+	raw, err := readStimuli(stimPath)
+	if err != nil {
+		raw, err = readStimuli(shared)
+		if err == nil {
+			err = copyFile(shared, stimPath)
 		}
-		per := ndarray.Size(r.Shape[1:])
-		for i := 0; i < r.Shape[0]; i++ {
-			raw = append(raw, ndarray.FromFloat32(r.Shape[1:], r.F32[i*per:(i+1)*per]))
-		}
-	} else {
+	}
+	if err != nil {
 		r, in, names, err := RodgersStimuli(ctx, o.Workers, o.Progress)
 		if err != nil {
 			return "", nil, err
@@ -129,6 +129,9 @@ func BuildNeural(ctx context.Context, root string, src NeuralSource, o NeuralOpt
 			{Name: "raw", Array: stack(r)},
 			{Name: "names", Array: ndarray.FromStrings(names)},
 		}); err != nil {
+			return "", nil, err
+		}
+		if err := copyFile(stimPath, shared); err != nil {
 			return "", nil, err
 		}
 	}
@@ -156,4 +159,35 @@ func BuildNeural(ctx context.Context, root string, src NeuralSource, o NeuralOpt
 		return "", nil, err
 	}
 	return dir, spec, nil
+}
+
+// readStimuli reads the raw readouts of a stimuli file.
+func readStimuli(path string) ([]ndarray.Array, error) {
+	arrays, err := npz.ReadFile(path, npz.DefaultLimits())
+	if err != nil {
+		return nil, err
+	}
+	r, ok := npz.Lookup(arrays, "raw")
+	if _, okIn := npz.Lookup(arrays, "inputs"); !ok || !okIn || r.Dims() != 4 || r.Shape[0] != 6 || r.DType != ndarray.Float32 {
+		return nil, fmt.Errorf("%s is not a stimuli file (delete it to simulate again)", path)
+	}
+	per := ndarray.Size(r.Shape[1:])
+	raw := make([]ndarray.Array, r.Shape[0])
+	for i := range raw {
+		raw[i] = ndarray.FromFloat32(r.Shape[1:], r.F32[i*per:(i+1)*per])
+	}
+	return raw, nil
+}
+
+// copyFile copies src to dst atomically.
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", src, err)
+	}
+	tmp := dst + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("copy to %s: %w", dst, err)
+	}
+	return os.Rename(tmp, dst)
 }
