@@ -14,8 +14,9 @@ import (
 
 // storeLeaf builds a subcommand that runs against the migrated database:
 // it declares the named configuration flags and the command's own (extra),
-// then opens the store and hands it over.
-func storeLeaf(name, short, usage string, flagNames []string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, cfg app.Config, st *store.Store, args []string) error) *command {
+// checks the number of positional arguments (nargs; -1 for any) before
+// touching any database, then opens the store and hands it over.
+func storeLeaf(name, short, usage string, nargs int, flagNames []string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, cfg app.Config, st *store.Store, args []string) error) *command {
 	return &command{
 		name:  name,
 		short: short,
@@ -24,6 +25,9 @@ func storeLeaf(name, short, usage string, flagNames []string, extra func(fs *fla
 			cfg, finish := bindConfig(fs, e, flagNames...)
 			run := extra(fs)
 			return func(ctx context.Context, args []string) error {
+				if nargs >= 0 && len(args) != nargs {
+					return usagef("%s takes %d argument(s), got %d: usage: %s %s", name, nargs, len(args), name, usage)
+				}
 				if err := finish(); err != nil {
 					return usagef("%v", err)
 				}
@@ -39,8 +43,8 @@ func storeLeaf(name, short, usage string, flagNames []string, extra func(fs *fla
 }
 
 // adminLeaf builds an admin subcommand over the accounts service.
-func adminLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, acc *accounts.Service, args []string) error) *command {
-	return storeLeaf(name, short, usage, storageFlags, func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
+func adminLeaf(name, short, usage string, nargs int, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, acc *accounts.Service, args []string) error) *command {
+	return storeLeaf(name, short, usage, nargs, storageFlags, func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
 		run := extra(fs)
 		return func(ctx context.Context, e *env, _ app.Config, st *store.Store, args []string) error {
 			return run(ctx, e, accounts.New(st.DB), args)
@@ -49,7 +53,7 @@ func adminLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx 
 }
 
 func adminCommand() *command {
-	labCreate := adminLeaf("create", "create a lab", "NAME [flags]", func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
+	labCreate := adminLeaf("create", "create a lab", "NAME [flags]", 1, func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
 		return func(ctx context.Context, e *env, acc *accounts.Service, args []string) error {
 			if len(args) != 1 {
 				return usagef("admin lab create takes exactly one NAME (quote names with spaces)")
@@ -62,7 +66,7 @@ func adminCommand() *command {
 			return nil
 		}
 	})
-	labList := adminLeaf("list", "list labs", "[flags]", func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
+	labList := adminLeaf("list", "list labs", "[flags]", 0, func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
 		return func(ctx context.Context, e *env, acc *accounts.Service, args []string) error {
 			labs, err := acc.Labs(ctx)
 			if err != nil {
@@ -76,7 +80,7 @@ func adminCommand() *command {
 			return tw.Flush()
 		}
 	})
-	tokenCreate := adminLeaf("create", "create an API token for a lab (printed once)", "--lab NAME [--maintainer] [flags]", func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
+	tokenCreate := adminLeaf("create", "create an API token for a lab (printed once)", "--lab NAME [--maintainer] [flags]", 0, func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
 		lab := fs.String("lab", "", "the lab the token belongs to (required)")
 		maint := fs.Bool("maintainer", false, "grant the maintainer role instead of lab member")
 		return func(ctx context.Context, e *env, acc *accounts.Service, args []string) error {
@@ -96,7 +100,7 @@ func adminCommand() *command {
 			return nil
 		}
 	})
-	tokenRevoke := adminLeaf("revoke", "revoke an API token by id", "ID [flags]", func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
+	tokenRevoke := adminLeaf("revoke", "revoke an API token by id", "ID [flags]", 1, func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
 		return func(ctx context.Context, e *env, acc *accounts.Service, args []string) error {
 			if len(args) != 1 {
 				return usagef("admin token revoke takes one token ID (see 'admin token list --lab NAME')")
@@ -112,7 +116,7 @@ func adminCommand() *command {
 			return nil
 		}
 	})
-	tokenList := adminLeaf("list", "list a lab's tokens (ids, prefixes, state)", "--lab NAME [flags]", func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
+	tokenList := adminLeaf("list", "list a lab's tokens (ids, prefixes, state)", "--lab NAME [flags]", 0, func(fs *flag.FlagSet) func(context.Context, *env, *accounts.Service, []string) error {
 		lab := fs.String("lab", "", "the lab whose tokens to list (required)")
 		return func(ctx context.Context, e *env, acc *accounts.Service, args []string) error {
 			if *lab == "" {

@@ -15,9 +15,9 @@ import (
 )
 
 // benchmarkLeaf builds a benchmark subcommand over the catalogue.
-func benchmarkLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, cfg app.Config, cat *catalog.Catalog, args []string) error) *command {
+func benchmarkLeaf(name, short, usage string, nargs int, extra func(fs *flag.FlagSet) func(ctx context.Context, e *env, cfg app.Config, cat *catalog.Catalog, args []string) error) *command {
 	flags := []string{"data-dir", "database", "benchmark-test-seed", "shape-classes", "shape-per-class", "shape-test-per-class", "workers"}
-	return storeLeaf(name, short, usage, flags, func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
+	return storeLeaf(name, short, usage, nargs, flags, func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
 		run := extra(fs)
 		return func(ctx context.Context, e *env, cfg app.Config, st *store.Store, args []string) error {
 			return run(ctx, e, cfg, catalog.New(st.DB), args)
@@ -26,7 +26,7 @@ func benchmarkLeaf(name, short, usage string, extra func(fs *flag.FlagSet) func(
 }
 
 func benchmarkCommand() *command {
-	build := benchmarkLeaf("build", "build and register the default benchmarks (resumable)", "[flags]",
+	build := benchmarkLeaf("build", "build and register the default benchmarks (resumable)", "[flags]", 0,
 		func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *catalog.Catalog, []string) error {
 			return func(ctx context.Context, e *env, cfg app.Config, cat *catalog.Catalog, args []string) error {
 				bs, err := cat.EnsureDefaults(ctx, app.DefaultsOptions(cfg, e.stderr, nil))
@@ -39,7 +39,7 @@ func benchmarkCommand() *command {
 				return nil
 			}
 		})
-	list := benchmarkLeaf("list", "list benchmark versions with their ceilings and baselines", "[--json] [flags]",
+	list := benchmarkLeaf("list", "list benchmark versions with their ceilings and baselines", "[--json] [flags]", 0,
 		func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *catalog.Catalog, []string) error {
 			asJSON := fs.Bool("json", false, "print JSON")
 			return func(ctx context.Context, e *env, cfg app.Config, cat *catalog.Catalog, args []string) error {
@@ -62,7 +62,7 @@ func benchmarkCommand() *command {
 				return tw.Flush()
 			}
 		})
-	export := benchmarkLeaf("export", "write what a lab runs through its model (no held-out labels)", "NAME --out DIR [--version V] [flags]",
+	export := benchmarkLeaf("export", "write what a lab runs through its model (no held-out labels)", "NAME --out DIR [--version V] [flags]", 1,
 		func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *catalog.Catalog, []string) error {
 			out := fs.String("out", "", "output directory (required)")
 			version := fs.String("version", "", "benchmark version (default: the latest)")
@@ -82,7 +82,7 @@ func benchmarkCommand() *command {
 				return nil
 			}
 		})
-	importNeural := benchmarkLeaf("import-neural", "register real neural data (Rodgers layout) as a new barrel-cortex version", "--file FILE.npz [--stimulus-order a,b,c,d,e,f] [flags]",
+	importNeural := benchmarkLeaf("import-neural", "register real neural data (Rodgers layout) as a new barrel-cortex version", "--file FILE.npz [--stimulus-order a,b,c,d,e,f] [flags]", 0,
 		func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *catalog.Catalog, []string) error {
 			file := fs.String("file", "", "neural .npz: one float64 array per animal shaped (trials, 6, units), NaN-padded (required)")
 			order := fs.String("stimulus-order", "", "the file's stimulus column order as 6 comma-separated names (default: the canonical concave near, medium, far, convex near, medium, far); e.g. 'convex close,convex medium,...'")

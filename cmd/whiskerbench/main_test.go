@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	dir := t.TempDir()
 	tests := []struct {
 		args []string
 		want string
@@ -48,14 +50,18 @@ func TestUsageErrors(t *testing.T) {
 		{nil, "missing subcommand"},
 		{[]string{"frobnicate"}, `unknown subcommand "frobnicate"`},
 		{[]string{"serve", "--no-such-flag"}, "flag provided but not defined"},
-		{[]string{"admin", "lab", "create"}, "exactly one NAME"},
-		{[]string{"admin", "token", "revoke", "abc", "--data-dir", "x"}, "not a number"},
+		{[]string{"admin", "lab", "create"}, "takes 1 argument(s), got 0"},
+		{[]string{"admin", "token", "revoke", "abc", "--data-dir", dir}, "not a number"},
 	}
 	for _, tc := range tests {
 		r := runCLI(t, nil, tc.args...)
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%v: exit %d stderr %q, want 2 and %q", tc.args, r.code, r.stderr, tc.want)
 		}
+	}
+	// A usage error never creates a database in the working directory.
+	if _, err := os.Stat("whiskerbench-data"); err == nil {
+		t.Error("a usage error created ./whiskerbench-data")
 	}
 }
 

@@ -9,12 +9,6 @@ import (
 	"github.com/whiskerbench/whiskerbench/submissions/store"
 )
 
-func openStore(ctx context.Context, cfgFinish func() error, dataDir, database string) (*store.Store, error) {
-	if err := cfgFinish(); err != nil {
-		return nil, usagef("%v", err)
-	}
-	return store.Open(ctx, store.Options{Database: database, DataDir: dataDir})
-}
 
 func migrateCommand() *command {
 	leaf := func(name, short string, run func(ctx context.Context, e *env, s *store.Store) error) *command {
@@ -28,7 +22,11 @@ func migrateCommand() *command {
 					if len(args) > 0 {
 						return usagef("migrate %s takes no arguments", name)
 					}
-					s, err := openStore(ctx, finish, cfg.DataDir, cfg.Database)
+					// finish fills cfg from the environment: read it after.
+					if err := finish(); err != nil {
+						return usagef("%v", err)
+					}
+					s, err := store.Open(ctx, store.Options{Database: cfg.Database, DataDir: cfg.DataDir})
 					if err != nil {
 						return err
 					}
