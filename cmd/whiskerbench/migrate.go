@@ -9,7 +9,6 @@ import (
 	"github.com/whiskerbench/whiskerbench/submissions/store"
 )
 
-
 func migrateCommand() *command {
 	leaf := func(name, short string, run func(ctx context.Context, e *env, s *store.Store) error) *command {
 		return &command{
