@@ -455,21 +455,7 @@ func TestMalformedUploads(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d and %q", tc.name, status, raw, tc.status, tc.want)
 		}
 	}
-	var n int64
-	r.Store().DB.Model(&submissions.Submission{}).Count(&n)
-	if n != 0 {
-		t.Errorf("%d submissions recorded from malformed uploads", n)
-	}
-	var blobs int
-	filepath.Walk(filepath.Join(r.DataDir(), "blobs", "sha256"), func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			blobs++
-		}
-		return nil
-	})
-	if blobs != 0 {
-		t.Errorf("%d blobs kept from rejected uploads", blobs)
-	}
+	assertNothingKept(t, r, "malformed uploads")
 	// Unauthenticated uploads are refused before reading the body.
 	ct, body := uploadBody(t, map[string]string{"card": card}, good)
 	req, _ := http.NewRequest("POST", r.URL()+"/api/v1/submissions", body)
@@ -481,5 +467,26 @@ func TestMalformedUploads(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 401 {
 		t.Errorf("unauthenticated upload: %d", resp.StatusCode)
+	}
+}
+
+// assertNothingKept fails when rejected uploads left a submission row or a
+// blob behind.
+func assertNothingKept(t *testing.T, r *running, what string) {
+	t.Helper()
+	var n int64
+	r.Store().DB.Model(&submissions.Submission{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d submissions recorded from %s", n, what)
+	}
+	var blobs int
+	filepath.Walk(filepath.Join(r.DataDir(), "blobs", "sha256"), func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			blobs++
+		}
+		return nil
+	})
+	if blobs != 0 {
+		t.Errorf("%d blobs kept from %s", blobs, what)
 	}
 }

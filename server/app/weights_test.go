@@ -8,8 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -20,7 +18,6 @@ import (
 	"github.com/whiskerbench/whiskerbench/referencemodels/bundle"
 	"github.com/whiskerbench/whiskerbench/referencemodels/ead"
 	"github.com/whiskerbench/whiskerbench/server/app"
-	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
 	"github.com/whiskerbench/whiskerbench/submissions/store/storetest"
@@ -401,21 +398,7 @@ func TestMalformedBundles(t *testing.T) {
 					}
 				}
 			}
-			var n int64
-			r.Store().DB.Model(&submissions.Submission{}).Count(&n)
-			if n != 0 {
-				t.Errorf("%d submissions recorded from malformed bundles", n)
-			}
-			var blobs int
-			filepath.Walk(filepath.Join(r.DataDir(), "blobs", "sha256"), func(p string, fi os.FileInfo, err error) error {
-				if err == nil && !fi.IsDir() {
-					blobs++
-				}
-				return nil
-			})
-			if blobs != 0 {
-				t.Errorf("%d blobs kept from rejected bundles", blobs)
-			}
+			assertNothingKept(t, r, "malformed bundles")
 			// The good bundle itself passes at exactly the budget.
 			if status, _, raw := postUpload(t, r.URL(), tok, map[string]string{"kind": "weights", "card": `{"name":"m"}`}, good); status != http.StatusAccepted {
 				t.Errorf("the well-formed bundle: %d %s", status, raw)

@@ -89,7 +89,7 @@ func (c *Catalog) EnsureDefaults(ctx context.Context, o DefaultsOptions) ([]Benc
 	}
 	var out []Benchmark
 	src := SyntheticSource(o.NeuralSeed)
-	neuralParams := neuralBuildParams(src)
+	neuralParams := benchmarks.NeuralParams(src)
 	if b, ok, err := c.registeredWith(ctx, benchmarks.BarrelCortex, neuralParams); err != nil {
 		return nil, err
 	} else if ok {
@@ -123,8 +123,4 @@ func (c *Catalog) EnsureDefaults(ctx context.Context, o DefaultsOptions) ([]Benc
 		out = append(out, b)
 	}
 	return out, nil
-}
-
-func neuralBuildParams(src benchmarks.NeuralSource) map[string]string {
-	return benchmarks.NeuralParams(src)
 }
