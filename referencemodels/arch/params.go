@@ -31,6 +31,11 @@ type Spec struct {
 	Name  string `json:"name"`
 	Shape []int  `json:"shape"`
 	Init  Init   `json:"init"`
+	// Buffer marks non-trainable state saved with the weights, like a
+	// PyTorch buffer: BatchNorm's running mean and variance. Buffers get no
+	// gradient, are not counted by Count, and are updated by the forward
+	// pass of a training graph, not by the optimiser.
+	Buffer bool `json:"buffer,omitempty"`
 }
 
 // Size returns the number of elements of the parameter.
@@ -74,6 +79,16 @@ func (l *specList) linear(prefix string, in, out int, bias *Init) {
 		b = *bias
 	}
 	l.add(prefix+".bias", b, out)
+}
+
+// batchNorm adds a BatchNorm's affine weight (1) and bias (0) and its
+// running mean (0) and variance (1) buffers, PyTorch's initial values.
+func (l *specList) batchNorm(prefix string, n int) {
+	l.add(prefix+".weight", Init{Kind: InitConstant, Arg: 1}, n)
+	l.add(prefix+".bias", Init{Kind: InitConstant, Arg: 0}, n)
+	*l = append(*l,
+		Spec{Name: prefix + ".running_mean", Shape: []int{n}, Init: Init{Kind: InitConstant, Arg: 0}, Buffer: true},
+		Spec{Name: prefix + ".running_var", Shape: []int{n}, Init: Init{Kind: InitConstant, Arg: 1}, Buffer: true})
 }
 
 func (l *specList) layerNorm(prefix string, n int) {
@@ -163,7 +178,9 @@ func (c Config) Specs() ([]Spec, error) {
 	return l, nil
 }
 
-// Count returns the total number of parameters of c.
+// Count returns the number of trainable parameters of c, the figure PyTorch
+// reports as sum(p.numel() for p in model.parameters()); buffers are not
+// counted.
 func (c Config) Count() (int, error) {
 	specs, err := c.Specs()
 	if err != nil {
@@ -171,7 +188,9 @@ func (c Config) Count() (int, error) {
 	}
 	n := 0
 	for _, s := range specs {
-		n += s.Size()
+		if !s.Buffer {
+			n += s.Size()
+		}
 	}
 	return n, nil
 }

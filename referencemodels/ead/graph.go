@@ -20,6 +20,9 @@ type builder struct {
 	// salt suffixes every leaf name (see Build).
 	salt   string
 	params map[string]*G.Node
+	// buffers are the non-trainable state slices (BatchNorm running
+	// statistics), shared with the model's parameters.
+	buffers map[string][]float32
 	// ws holds the GEMM buffers shared by every matrix product of the graph.
 	ws    *gops.Workspace
 	zeros map[string]*G.Node
@@ -171,3 +174,23 @@ func (e *ew) relu(a *G.Node) *G.Node {
 
 // lerp returns a + g·(b − a) = g·b + (1 − g)·a.
 func (e *ew) lerp(g, b, a *G.Node) *G.Node { return e.add(a, e.mul(g, e.sub(b, a))) }
+
+// batchNorm applies the BatchNorm prefix (weight, bias, running_mean,
+// running_var) over the columns of x (C, N): batch statistics in a training
+// graph, running statistics otherwise (paper-spec §2.4, §2.11).
+func (b *builder) batchNorm(prefix string, x *G.Node) (*G.Node, error) {
+	w, err := b.param(prefix + ".weight")
+	if err != nil {
+		return nil, err
+	}
+	bias, err := b.param(prefix + ".bias")
+	if err != nil {
+		return nil, err
+	}
+	mean, ok1 := b.buffers[prefix+".running_mean"]
+	vr, ok2 := b.buffers[prefix+".running_var"]
+	if !ok1 || !ok2 {
+		return nil, fmt.Errorf("graph: running statistics of %s missing", prefix)
+	}
+	return gops.BatchNorm(x, w, bias, &gops.BNState{Name: prefix + b.salt, Mean: mean, Var: vr}, b.train)
+}

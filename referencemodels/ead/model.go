@@ -84,7 +84,10 @@ type Graph struct {
 	xData6 [][]float64
 	target *G.Node
 	tData  any
+	// pnodes are the trainable parameters' leaves; pidx[i] is the index in
+	// m.Params of pnodes[i] (buffers have no leaf).
 	pnodes []*G.Node
+	pidx   []int
 	p64    [][]float64
 	logits *gops.Capture
 	loss   *gops.Capture
@@ -147,7 +150,7 @@ func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 		dt = tensor.Float64
 	}
 	b := &builder{cfg: cfg, g: G.NewGraph(), dt: dt, batch: opts.Batch, train: opts.Train,
-		params: map[string]*G.Node{}, zeros: map[string]*G.Node{}, salt: salt,
+		params: map[string]*G.Node{}, buffers: map[string][]float32{}, zeros: map[string]*G.Node{}, salt: salt,
 		ws: gops.NewWorkspace(0)}
 	if opts.Activations {
 		b.taps = map[string][]*gops.Capture{}
@@ -159,7 +162,13 @@ func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 		b.one = G.NewConstant(1.0, G.WithName("one"+salt))
 	}
 	b.one = b.g.AddNode(b.one)
-	for _, p := range m.Params {
+	for i, p := range m.Params {
+		if p.Buffer {
+			// Buffers are not graph leaves: the op that owns them reads
+			// and (in training) updates the slice directly.
+			b.buffers[p.Name] = p.Data
+			continue
+		}
 		shape := graphShape(p.Shape)
 		var backing any = p.Data
 		if opts.Float64 {
@@ -171,6 +180,7 @@ func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 			G.WithValue(b.newTensor(shape, backing)))
 		b.params[p.Name] = n
 		gr.pnodes = append(gr.pnodes, n)
+		gr.pidx = append(gr.pidx, i)
 	}
 	// One input node per step, (30, B·35), column b·35 + h·7 + w.
 	N := opts.Batch * arch.InputHeight * arch.InputWidth
@@ -279,7 +289,7 @@ func (gr *Graph) run(ctx context.Context) error {
 		return err
 	}
 	for i, d := range gr.p64 {
-		for j, v := range gr.m.Params[i].Data {
+		for j, v := range gr.m.Params[gr.pidx[i]].Data {
 			d[j] = float64(v)
 		}
 	}
@@ -292,14 +302,14 @@ func (gr *Graph) run(ctx context.Context) error {
 		for i, n := range gr.pnodes {
 			gv, err := n.Grad()
 			if err != nil {
-				return fmt.Errorf("gradient of %s: %w", gr.m.Params[i].Name, err)
+				return fmt.Errorf("gradient of %s: %w", gr.m.Params[gr.pidx[i]].Name, err)
 			}
 			if gv == nil {
 				continue // not yet allocated before the first run
 			}
 			t, ok := gv.(tensor.Tensor)
 			if !ok {
-				return fmt.Errorf("gradient of %s has type %T", gr.m.Params[i].Name, gv)
+				return fmt.Errorf("gradient of %s has type %T", gr.m.Params[gr.pidx[i]].Name, gv)
 			}
 			t.Zero()
 		}
@@ -390,23 +400,25 @@ func (gr *Graph) Step(ctx context.Context, x ndarray.Array, labels []int) (loss 
 		return 0, ndarray.Array{}, nil, fmt.Errorf("step: %w", err)
 	}
 	_, l := gr.loss.Values()
-	grads = make([][]float32, len(gr.pnodes))
+	// One gradient per parameter in m.Params order; buffers get nil.
+	grads = make([][]float32, len(gr.m.Params))
 	for i, n := range gr.pnodes {
+		name := gr.m.Params[gr.pidx[i]].Name
 		gv, err := n.Grad()
 		if err != nil {
-			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s: %w", gr.m.Params[i].Name, err)
+			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s: %w", name, err)
 		}
 		switch d := gv.Data().(type) {
 		case []float32:
-			grads[i] = d
+			grads[gr.pidx[i]] = d
 		case []float64:
 			g := make([]float32, len(d))
 			for j, v := range d {
 				g[j] = float32(v)
 			}
-			grads[i] = g
+			grads[gr.pidx[i]] = g
 		default:
-			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s has type %T", gr.m.Params[i].Name, d)
+			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s has type %T", name, d)
 		}
 	}
 	out, err := gr.output()
@@ -416,9 +428,10 @@ func (gr *Graph) Step(ctx context.Context, x ndarray.Array, labels []int) (loss 
 	return l[0], out.Logits, grads, nil
 }
 
-// Grads64 returns the float64 gradients of the last Step of a Float64 graph.
+// Grads64 returns the float64 gradients of the last Step of a Float64
+// graph, in m.Params order, nil for buffers.
 func (gr *Graph) Grads64() ([][]float64, error) {
-	out := make([][]float64, len(gr.pnodes))
+	out := make([][]float64, len(gr.m.Params))
 	for i, n := range gr.pnodes {
 		gv, err := n.Grad()
 		if err != nil {
@@ -426,9 +439,9 @@ func (gr *Graph) Grads64() ([][]float64, error) {
 		}
 		d, ok := gv.Data().([]float64)
 		if !ok {
-			return nil, fmt.Errorf("gradient of %s is %T, not float64", gr.m.Params[i].Name, gv.Data())
+			return nil, fmt.Errorf("gradient of %s is %T, not float64", gr.m.Params[gr.pidx[i]].Name, gv.Data())
 		}
-		out[i] = d
+		out[gr.pidx[i]] = d
 	}
 	return out, nil
 }

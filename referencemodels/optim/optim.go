@@ -8,8 +8,10 @@ import (
 )
 
 // Optimizer applies one update to params from grads (same order, same
-// lengths). The learning rate is a field the caller may change between
-// steps (schedules).
+// lengths). A nil gradient leaves its parameter untouched: buffers
+// (BatchNorm running statistics) and frozen parameters (a linear probe's
+// encoder) have none. The learning rate is a field the caller may change
+// between steps (schedules).
 type Optimizer interface {
 	Step(params arch.Params, grads [][]float32) error
 }
@@ -19,6 +21,9 @@ func check(params arch.Params, grads [][]float32) error {
 		return fmt.Errorf("optimizer: %d gradients for %d parameters", len(grads), len(params))
 	}
 	for i, g := range grads {
+		if g == nil {
+			continue
+		}
 		if len(g) != len(params[i].Data) {
 			return fmt.Errorf("optimizer: gradient of %s has %d values, parameter %d", params[i].Name, len(g), len(params[i].Data))
 		}
@@ -55,6 +60,9 @@ func (o *SGD) Step(params arch.Params, grads [][]float32) error {
 	lr, m, wd := float32(o.LR), float32(o.Momentum), float32(o.WeightDecay)
 	for i, p := range params {
 		w, g, b := p.Data, grads[i], o.buf[i]
+		if g == nil {
+			continue
+		}
 		for j := range w {
 			d := g[j] + wd*w[j]
 			if o.Momentum != 0 {
@@ -100,6 +108,9 @@ func (o *Adam) Step(params arch.Params, grads [][]float32) error {
 	sq2 := math.Sqrt(bc2)
 	for i, p := range params {
 		w, g, m, v := p.Data, grads[i], o.m[i], o.v[i]
+		if g == nil {
+			continue
+		}
 		for j := range w {
 			gj := g[j]
 			if o.Decoupled {

@@ -130,3 +130,26 @@ func TestSetStateRejectsMismatch(t *testing.T) {
 		})
 	}
 }
+
+// TestNilGradientSkips: a nil gradient (a buffer or a frozen parameter)
+// leaves its parameter untouched, even under weight decay, while the
+// others are updated.
+func TestNilGradientSkips(t *testing.T) {
+	for _, opt := range []Optimizer{&SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 0.5}, NewAdamW(0.1, 0.5)} {
+		p := arch.Params{
+			{Spec: arch.Spec{Name: "w", Shape: []int{1}}, Data: []float32{1}},
+			{Spec: arch.Spec{Name: "running_mean", Shape: []int{1}, Buffer: true}, Data: []float32{2}},
+		}
+		for range 2 {
+			if err := opt.Step(p, [][]float32{{1}, nil}); err != nil {
+				t.Fatalf("%T: %v", opt, err)
+			}
+		}
+		if p[1].Data[0] != 2 {
+			t.Errorf("%T changed a parameter without gradient: %v", opt, p[1].Data[0])
+		}
+		if p[0].Data[0] == 1 {
+			t.Errorf("%T did not update the parameter with a gradient", opt)
+		}
+	}
+}
