@@ -63,3 +63,9 @@ func (None) Apply(x ndarray.Array, _ *rand.Rand) (ndarray.Array, Draw, error) {
 	}
 	return ndarray.FromFloat32(x.Shape, slices.Clone(x.F32)), Draw{}, nil
 }
+
+var (
+	_ Transform = Tactile{}
+	_ Transform = ImageStyle{}
+	_ Transform = None{}
+)
