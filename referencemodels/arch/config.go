@@ -87,6 +87,12 @@ type AttenderConfig struct {
 	HiddenDim int     `json:"hidden_dim,omitempty"`
 	BlockSize int     `json:"block_size,omitempty"`
 	Dropout   float64 `json:"dropout,omitempty"`
+	// Mamba fields (paper-spec §2.7); d_model is encoder.repr_dim and
+	// NLayer counts the blocks.
+	DState int `json:"d_state,omitempty"`
+	DConv  int `json:"d_conv,omitempty"`
+	Expand int `json:"expand,omitempty"`
+	DtRank int `json:"dt_rank,omitempty"`
 }
 
 // DecoderConfig describes the decoder; Hidden lists the widths of the
@@ -190,8 +196,12 @@ func (c Config) validateHeads() error {
 		if !(a.Dropout >= 0 && a.Dropout < 1) {
 			return fmt.Errorf("attender gpt: dropout %v must be in [0, 1)", a.Dropout)
 		}
+	case AttenderMamba:
+		if err := c.validateMamba(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("attender.kind %q: want %q or %q", a.Kind, AttenderNone, AttenderGPT)
+		return fmt.Errorf("attender.kind %q: want %q, %q or %q", a.Kind, AttenderNone, AttenderGPT, AttenderMamba)
 	}
 	switch c.Decoder.Kind {
 	case DecoderLinear:
@@ -238,7 +248,8 @@ func (c Config) ConvChannels() [6]int {
 func (c Config) FC7Width() int { return scale(baseFC7, c.Encoder.Width) }
 
 // EncoderOutDim is the width of the features handed to the decoder: fc8
-// (repr_dim) without an attender, the GPT hidden_dim with one.
+// (repr_dim) without an attender or with Mamba (d_model = repr_dim), the
+// GPT hidden_dim with GPT.
 func (c Config) EncoderOutDim() int {
 	if c.Attender.Kind == AttenderGPT {
 		return c.Attender.HiddenDim

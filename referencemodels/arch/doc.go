@@ -42,6 +42,15 @@
 //	(n, 4n)/bias
 //	attender.ln_f.weight, .bias
 //	attender.lm_head.weight          (hidden_dim, n_embd), no bias
+//	attender.layers.<i>.mixer.*      Mamba (d = repr, di = expand·d,
+//	                                 N = d_state, R = dt_rank, K = d_conv):
+//	  in_proj.weight (2di, d), no bias; rows [x; z]
+//	  conv1d.weight (di, 1, K), conv1d.bias (di,)  depthwise causal conv
+//	  x_proj.weight (R+2N, di), no bias; rows [dt; B; C]
+//	  dt_proj.weight (di, R), dt_proj.bias (di,)
+//	  A_log (di, N), D (di,), out_proj.weight (d, di), no bias
+//	attender.layers.<i>.norm.weight, .bias   (d,) pre-mixer LayerNorm
+//	attender.norm_f.weight, .bias    (d,) final LayerNorm
 //	decoder.l<i>.weight, .bias       linear layers, (out, in), (out,)
 //
 // Within a cell conv the output channels are the gates in the order listed

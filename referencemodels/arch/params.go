@@ -181,6 +181,9 @@ func (c Config) Specs() ([]Spec, error) {
 		l.layerNorm("attender.ln_f", n)
 		l.add("attender.lm_head.weight", w, a.HiddenDim, n)
 	}
+	if c.Attender.Kind == AttenderMamba {
+		c.mambaSpecs(&l)
+	}
 	in := c.EncoderOutDim()
 	widths := append(append([]int(nil), c.Decoder.Hidden...), c.Classes)
 	for i, out := range widths {
@@ -272,6 +275,12 @@ func (c Config) Init(seed uint64) (Params, error) {
 			for j := range d {
 				d[j] = float32(s.Init.Arg * float64(j%last))
 			}
+		case InitMambaALog:
+			if err := initMambaALog(d, s.Shape); err != nil {
+				return nil, fmt.Errorf("init %s: %w", s.Name, err)
+			}
+		case InitMambaDtBias:
+			initMambaDtBias(d, rng)
 		default:
 			return nil, fmt.Errorf("init %s: unknown initialiser %q", s.Name, s.Init.Kind)
 		}

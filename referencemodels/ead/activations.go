@@ -11,8 +11,9 @@ import (
 // LayerNames lists the layers whose activations a model of cfg exposes, in
 // order: conv1..conv6, fc7, fc8 (ConvRNN) or enc_s4_emb, enc_s4_l0..,
 // enc_s4_dec (S4, each averaged over the 22 steps); with GPT att_gpt_emb,
-// att_gpt_b0.., att_gpt_ln, att_gpt_lm_head; then dec_mlp_l0..
-// (Chung et al. 2025, paper-spec §1.8).
+// att_gpt_b0.., att_gpt_ln, att_gpt_lm_head; with Mamba att_mamba_l0..
+// (mixer outputs before the residual add), att_mamba_norm; then
+// dec_mlp_l0.. (Chung et al. 2025, paper-spec §1.8).
 func LayerNames(cfg arch.Config) []string {
 	var out []string
 	for _, n := range cfg.Nodes() {
@@ -28,6 +29,12 @@ func LayerNames(cfg arch.Config) []string {
 			out = append(out, fmt.Sprintf("att_gpt_b%d", i))
 		}
 		out = append(out, "att_gpt_ln", "att_gpt_lm_head")
+	}
+	if cfg.Attender.Kind == arch.AttenderMamba {
+		for i := 0; i < cfg.Attender.NLayer; i++ {
+			out = append(out, fmt.Sprintf("att_mamba_l%d", i))
+		}
+		out = append(out, "att_mamba_norm")
 	}
 	for i := 0; i <= len(cfg.Decoder.Hidden); i++ {
 		out = append(out, fmt.Sprintf("dec_mlp_l%d", i))
