@@ -119,17 +119,17 @@ func (c Config) WithGPT(nEmbd int) Config {
 // Validate reports the first problem with c, or nil.
 func (c Config) Validate() error {
 	e := c.Encoder
-	if e.Kind != EncoderConvRNN {
-		return fmt.Errorf("encoder.kind %q: want %q", e.Kind, EncoderConvRNN)
-	}
-	switch e.Cell {
-	case CellTimeDecay:
-		if e.LayerNorm {
-			return errors.New("encoder.layer_norm: the timedecay cell has no gates to normalise")
+	switch e.Kind {
+	case EncoderConvRNN:
+		if err := validateCell(e); err != nil {
+			return err
 		}
-	case CellUGRNN, CellIntersection, CellGRU, CellLSTM:
+	case EncoderResNet18:
+		if err := validateResNet18(e); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("encoder.cell %q: want one of timedecay, ugrnn, intersection, gru, lstm", e.Cell)
+		return fmt.Errorf("encoder.kind %q: want %q or %q", e.Kind, EncoderConvRNN, EncoderResNet18)
 	}
 	if !(e.Width > 0) || math.IsInf(e.Width, 0) {
 		return fmt.Errorf("encoder.width %v: must be a positive finite multiplier", e.Width)
@@ -179,6 +179,20 @@ func (c Config) Validate() error {
 	}
 	if c.Classes < 2 {
 		return fmt.Errorf("classes %d: need at least 2", c.Classes)
+	}
+	return nil
+}
+
+// validateCell checks the ConvRNN encoder's cell settings.
+func validateCell(e EncoderConfig) error {
+	switch e.Cell {
+	case CellTimeDecay:
+		if e.LayerNorm {
+			return errors.New("encoder.layer_norm: the timedecay cell has no gates to normalise")
+		}
+	case CellUGRNN, CellIntersection, CellGRU, CellLSTM:
+	default:
+		return fmt.Errorf("encoder.cell %q: want one of timedecay, ugrnn, intersection, gru, lstm", e.Cell)
 	}
 	return nil
 }
