@@ -9,7 +9,8 @@ import (
 )
 
 // LayerNames lists the layers whose activations a model of cfg exposes, in
-// order: conv1..conv6, fc7, fc8; with GPT att_gpt_emb, att_gpt_b0..,
+// order: conv1..conv6, fc7, fc8 (ResNet-18: relu, maxpool, layer1.0 ..
+// layer4.1, avgpool, fc); with GPT att_gpt_emb, att_gpt_b0..,
 // att_gpt_ln, att_gpt_lm_head; then dec_mlp_l0.. (Chung et al. 2025,
 // paper-spec §1.8).
 func LayerNames(cfg arch.Config) []string {
@@ -17,6 +18,7 @@ func LayerNames(cfg arch.Config) []string {
 	for _, n := range cfg.Nodes() {
 		out = append(out, n.Name)
 	}
+	out = append(out, resnetLayerNames(cfg)...)
 	if cfg.Attender.Kind == arch.AttenderGPT {
 		out = append(out, "att_gpt_emb")
 		for i := 0; i < cfg.Attender.NLayer; i++ {
@@ -46,6 +48,10 @@ func (gr *Graph) activations() (map[string]ndarray.Array, error) {
 	idx := map[string]arch.Node{}
 	for _, n := range cfg.Nodes() {
 		idx[n.Name] = n
+	}
+	for _, name := range resnetLayerNames(cfg) {
+		// Per-frame layers: all 22 steps kept, like a layer of index 1.
+		idx[name] = arch.Node{Name: name, Index: 1}
 	}
 	for _, name := range LayerNames(cfg) {
 		caps := gr.taps[name]

@@ -18,6 +18,9 @@ type cellState struct{ h, c *G.Node }
 // the input node reads x_t, so every edge has a one-step delay
 // (Chung et al. 2025, paper-spec §2.2).
 func (b *builder) encoder(xs []*G.Node) ([]*G.Node, error) {
+	if b.cfg.Encoder.Kind == arch.EncoderResNet18 {
+		return b.resnet18(xs)
+	}
 	nodes := b.cfg.Nodes()
 	out := map[string]*G.Node{}
 	states := map[string]cellState{}
