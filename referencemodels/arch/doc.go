@@ -33,6 +33,16 @@
 //	                                 the value half, [d, 2d) the gate half
 //	encoder.s4.layers.<i>.norm.weight, .bias (d_model,) post-LayerNorm
 //	encoder.s4.dec.weight, .bias     S4 output Linear (repr, d_model), (repr,)
+//	encoder.resnet.<torchvision name> the resnet18 encoder (w = width):
+//	  conv1.weight                   (64w, 30, 7, 7), no bias
+//	  bn1.weight, .bias              (64w,); .running_mean, .running_var
+//	                                 buffers (every BN below has the same four)
+//	  layer<l>.<i>.conv1.weight      (C_l, C_in, 3, 3), l = 1..4, i = 0, 1,
+//	                                 C_l = 64w, 128w, 256w, 512w
+//	  layer<l>.<i>.bn1.*, .conv2.weight (C_l, C_l, 3, 3), .bn2.*
+//	  layer<l>.0.downsample.0.weight (C_l, C_{l-1}, 1, 1), l = 2..4
+//	  layer<l>.0.downsample.1.*      BN (C_l,)
+//	  fc.weight, fc.bias             (repr, 512w), (repr,)
 //	attender.action_token            (repr,)
 //	attender.wte.weight, .bias       (n_embd, repr), (n_embd,)
 //	attender.wpe.weight              (block_size, n_embd)

@@ -114,6 +114,9 @@ func (c Config) Specs() ([]Spec, error) {
 	var l specList
 	zero := Init{Kind: InitConstant, Arg: 0}
 	tenth := Init{Kind: InitConstant, Arg: 0.1}
+	if c.Encoder.Kind == EncoderResNet18 {
+		l.resnet18(c)
+	}
 	for _, n := range c.Nodes() {
 		pre := "encoder." + n.Name + ".pre"
 		cell := "encoder." + n.Name + ".cell"

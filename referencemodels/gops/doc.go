@@ -1,6 +1,8 @@
 // Package gops holds the custom gorgonia operations the reference models
 // need and gorgonia lacks or handles slowly: 2x2 im2col with PyTorch
-// padding, bias broadcast, row slices and concatenation, channel
+// padding and general im2col (any kernel, stride and symmetric padding),
+// max and global average pooling, BatchNorm, column concatenation and
+// slices, bias broadcast, row slices and concatenation, channel
 // LayerNorm, TimeDecay's scalar product, softmax cross-entropy, the C,H,W
 // flatten, GPT helpers (GELU, causal softmax, head split, token
 // interleave), S4 helpers (step stacking, the S4D kernel, causal
