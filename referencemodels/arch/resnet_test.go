@@ -205,3 +205,16 @@ func TestResNet18Validate(t *testing.T) {
 		}
 	}
 }
+
+// TestResNet18MambaCount: ResNet-18 (11,523,840) + Mamba(4×512)
+// (6,784,000) + linear(512→117) (60,021) = 18,367,861, the paper's
+// enc_pt_resnet18_att_Mamba (Chung et al. 2025, paper-spec §2.9).
+func TestResNet18MambaCount(t *testing.T) {
+	n, err := ResNet18(DecoderLinear).WithMamba().Count()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 18367861 {
+		t.Fatalf("ResNet18 + Mamba + linear = %d parameters, want 18,367,861", n)
+	}
+}

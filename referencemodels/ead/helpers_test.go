@@ -1,7 +1,10 @@
 package ead
 
 import (
+	"context"
+	"math"
 	"math/rand/v2"
+	"testing"
 
 	"github.com/whiskerbench/whiskerbench/datasets/ndarray"
 	"github.com/whiskerbench/whiskerbench/referencemodels/arch"
@@ -34,4 +37,64 @@ func randomInput(b int, seed uint64) ndarray.Array {
 		x.F32[i] = float32(rng.NormFloat64())
 	}
 	return x
+}
+
+// checkGradient compares the symbolic gradient of a float64 training
+// graph of m (batch 2, fixed input and labels) with central differences
+// at samples random elements of every trainable tensor; buffers must have
+// no gradient.
+func checkGradient(t *testing.T, m *Model, samples int) {
+	t.Helper()
+	const B = 2
+	x := randomInput(B, 2)
+	labels := []int{1, 3}
+	gr, err := m.Build(Options{Batch: B, Train: true, Float64: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gr.Close()
+	ctx := context.Background()
+	if _, _, _, err := gr.Step(ctx, x, labels); err != nil {
+		t.Fatal(err)
+	}
+	g64, err := gr.Grads64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads := make([][]float64, len(g64))
+	for i := range g64 {
+		grads[i] = append([]float64(nil), g64[i]...)
+	}
+	loss := func() float64 {
+		l, _, _, err := gr.Step(ctx, x, labels)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	const h = 1e-6
+	for i := range m.Params {
+		p := &m.Params[i]
+		if p.Buffer {
+			if grads[i] != nil {
+				t.Errorf("buffer %s has a gradient", p.Name)
+			}
+			continue
+		}
+		for range samples {
+			j := rng.IntN(len(p.Data))
+			w := p.Data[j]
+			up, dn := w+float32(h), w-float32(h)
+			p.Data[j] = up
+			lu := loss()
+			p.Data[j] = dn
+			ld := loss()
+			p.Data[j] = w
+			fd := (lu - ld) / (float64(up) - float64(dn))
+			if e := math.Abs(fd - grads[i][j]); e > 1e-6+1e-4*math.Abs(fd) {
+				t.Errorf("%s[%d]: symbolic %.9g, finite difference %.9g", p.Name, j, grads[i][j], fd)
+			}
+		}
+	}
 }

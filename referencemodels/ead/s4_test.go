@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/cmplx"
-	"math/rand/v2"
 	"reflect"
 	"testing"
 
@@ -200,52 +199,7 @@ func TestS4GradientFiniteDifference(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const B = 2
-			x := randomInput(B, 2)
-			labels := []int{1, 3}
-			gr, err := m.Build(Options{Batch: B, Train: true, Float64: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer gr.Close()
-			ctx := context.Background()
-			if _, _, _, err := gr.Step(ctx, x, labels); err != nil {
-				t.Fatal(err)
-			}
-			g64, err := gr.Grads64()
-			if err != nil {
-				t.Fatal(err)
-			}
-			grads := make([][]float64, len(g64))
-			for i := range g64 {
-				grads[i] = append([]float64(nil), g64[i]...)
-			}
-			loss := func() float64 {
-				l, _, _, err := gr.Step(ctx, x, labels)
-				if err != nil {
-					t.Fatal(err)
-				}
-				return l
-			}
-			rng := rand.New(rand.NewPCG(4, 4))
-			const h = 1e-6
-			for i := range m.Params {
-				p := &m.Params[i]
-				for r := 0; r < 3; r++ {
-					j := rng.IntN(len(p.Data))
-					w := p.Data[j]
-					up, dn := w+float32(h), w-float32(h)
-					p.Data[j] = up
-					lu := loss()
-					p.Data[j] = dn
-					ld := loss()
-					p.Data[j] = w
-					fd := (lu - ld) / (float64(up) - float64(dn))
-					if e := math.Abs(fd - grads[i][j]); e > 1e-6+1e-4*math.Abs(fd) {
-						t.Errorf("%s[%d]: symbolic %.9g, finite difference %.9g", p.Name, j, grads[i][j], fd)
-					}
-				}
-			}
+			checkGradient(t, m, 3)
 		})
 	}
 }

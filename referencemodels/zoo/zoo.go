@@ -326,19 +326,31 @@ func untrained(ctx context.Context, a arch.Config, cfg *train.Config, commit str
 }
 
 // Describe names an architecture in a few words, e.g.
-// "ConvRNN IntersectionRNN-LN + GPT (2×64) + linear".
+// "ConvRNN IntersectionRNN-LN + GPT (2×64) + linear",
+// "ResNet-18 + Mamba (2×64) + linear", "S4 (2×64) + GPT (2×64) + linear".
 func Describe(a arch.Config) string {
-	cells := map[string]string{arch.CellTimeDecay: "TimeDecay", arch.CellUGRNN: "UGRNN", arch.CellIntersection: "IntersectionRNN", arch.CellGRU: "GRU", arch.CellLSTM: "LSTM"}
-	c, ok := cells[a.Encoder.Cell]
-	if !ok {
-		c = a.Encoder.Cell
+	var s string
+	switch a.Encoder.Kind {
+	case arch.EncoderResNet18:
+		s = "ResNet-18"
+	case arch.EncoderS4:
+		s = fmt.Sprintf("S4 (%d×%d)", a.Encoder.NLayer, a.Encoder.DModel)
+	default:
+		cells := map[string]string{arch.CellTimeDecay: "TimeDecay", arch.CellUGRNN: "UGRNN", arch.CellIntersection: "IntersectionRNN", arch.CellGRU: "GRU", arch.CellLSTM: "LSTM"}
+		c, ok := cells[a.Encoder.Cell]
+		if !ok {
+			c = a.Encoder.Cell
+		}
+		s = "ConvRNN " + c
+		if a.Encoder.LayerNorm {
+			s += "-LN"
+		}
 	}
-	s := "ConvRNN " + c
-	if a.Encoder.LayerNorm {
-		s += "-LN"
-	}
-	if a.Attender.Kind == arch.AttenderGPT {
+	switch a.Attender.Kind {
+	case arch.AttenderGPT:
 		s += fmt.Sprintf(" + GPT (%d×%d)", a.Attender.NLayer, a.Attender.NEmbd)
+	case arch.AttenderMamba:
+		s += fmt.Sprintf(" + Mamba (%d×%d)", a.Attender.NLayer, a.Encoder.ReprDim)
 	}
 	return s + " + " + a.Decoder.Kind
 }

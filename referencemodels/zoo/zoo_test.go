@@ -189,9 +189,22 @@ func TestTableNeedsRecords(t *testing.T) {
 }
 
 func TestDescribe(t *testing.T) {
-	a := arch.ZhuangConvRNN(arch.CellIntersection, true, arch.DecoderLinear).WithGPT(64)
-	a.Attender.NLayer = 2
-	if got, want := Describe(a), "ConvRNN IntersectionRNN-LN + GPT (2×64) + linear"; got != want {
-		t.Errorf("Describe = %q, want %q", got, want)
+	gpt := arch.ZhuangConvRNN(arch.CellIntersection, true, arch.DecoderLinear).WithGPT(64)
+	gpt.Attender.NLayer = 2
+	mamba := arch.ResNet18(arch.DecoderLinear)
+	mamba.Encoder.ReprDim = 64
+	mamba = mamba.WithMamba()
+	s4 := arch.S4Encoder(arch.DecoderLinear)
+	for _, tc := range []struct {
+		a    arch.Config
+		want string
+	}{
+		{gpt, "ConvRNN IntersectionRNN-LN + GPT (2×64) + linear"},
+		{mamba, "ResNet-18 + Mamba (4×64) + linear"},
+		{s4, "S4 (4×512) + linear"},
+	} {
+		if got := Describe(tc.a); got != tc.want {
+			t.Errorf("Describe = %q, want %q", got, tc.want)
+		}
 	}
 }
