@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/whiskerbench/whiskerbench/leaderboard"
+	"github.com/whiskerbench/whiskerbench/leaderboard/structure"
 	"github.com/whiskerbench/whiskerbench/server/web"
 	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
@@ -28,6 +29,7 @@ type Deps struct {
 	Accounts     *accounts.Service
 	Submissions  *submissions.Service
 	Leaderboard  *leaderboard.Service // the board and its pages; nil serves none
+	Structure    *structure.Service   // RDMs and stimulus traces on model and benchmark pages; nil shows none
 	DB           Pinger
 	Logger       *slog.Logger
 	MaxBodyBytes int64
@@ -86,7 +88,7 @@ func New(d Deps) (*Server, error) {
 	e.GET("/", s.home)
 	e.GET("/docs", s.docsPage)
 	if d.Leaderboard != nil {
-		s.mountLeaderboard(e, d.Leaderboard)
+		s.mountLeaderboard(e, d.Leaderboard, d.Structure)
 	}
 
 	// Uploads stream to the blob store under the submission service's own
