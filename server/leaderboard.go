@@ -164,6 +164,7 @@ type pageHead struct {
 	Title   string
 	Path    string
 	Version string
+	Refresh int // seconds; a <noscript> meta refresh (pages of runs in flight)
 }
 
 func (h *boardPages) head(title, path string) pageHead {

@@ -46,6 +46,7 @@ type Server struct {
 	metrics  *Metrics
 	pages    *template.Template
 	version  string
+	sessions *sessionStore
 }
 
 // New builds the handler. It fails only if the embedded templates are
@@ -71,6 +72,7 @@ func New(d Deps) (*Server, error) {
 		metrics:  NewMetrics(),
 		pages:    pages,
 		version:  d.Version,
+		sessions: newSessionStore(),
 	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
@@ -95,6 +97,9 @@ func New(d Deps) (*Server, error) {
 	// size limit; every other endpoint reads at most MaxBodyBytes.
 	if s.subs != nil {
 		e.POST("/api/v1/submissions", s.authenticate(true), s.upload)
+		if s.accounts != nil {
+			s.mountLab(e, d.MaxBodyBytes)
+		}
 	}
 	api := e.Group("/api/v1", limitBody(d.MaxBodyBytes), s.writesNeedAuth())
 	api.GET("/me", s.requirePrincipal(), s.me)
@@ -196,6 +201,7 @@ type pageData struct {
 	Title   string
 	Path    string
 	Version string
+	Refresh int // see pageHead
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, data pageData) {
