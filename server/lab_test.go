@@ -390,3 +390,14 @@ func TestLabPublish(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// The docs describe the browser flow; every page links to the lab pages.
+func TestDocsBrowserFlow(t *testing.T) {
+	site := startLabSite(t)
+	resp, body := browse(t, browser(t), site.url+"/docs")
+	for _, want := range []string{`id="browser-flow"`, `href="/signin"`, `href="/lab"`, "nothing is kept", "Publish"} {
+		if resp.StatusCode != 200 || !strings.Contains(body, want) {
+			t.Errorf("/docs (%d) lacks %q", resp.StatusCode, want)
+		}
+	}
+}

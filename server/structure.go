@@ -39,7 +39,10 @@ func (h *boardPages) unavailable(ctx context.Context, what string, err error) st
 
 // modelRDM computes the model page's RDM pair; the string says why not.
 func (h *boardPages) modelRDM(ctx context.Context, mp leaderboard.ModelPage) (*structure.Pair, string) {
-	if h.st == nil || mp.NeuralBenchmark == "" {
+	if h.st == nil {
+		return nil, "RDMs are not computed on this server."
+	}
+	if mp.NeuralBenchmark == "" {
 		return nil, "This model has no neural score, so there is no RDM to compare."
 	}
 	b, err := h.st.Version(ctx, mp.NeuralBenchmark, mp.NeuralVersion)
