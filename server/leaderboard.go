@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/whiskerbench/whiskerbench/leaderboard"
+	"github.com/whiskerbench/whiskerbench/leaderboard/structure"
 )
 
 // boardPages serves the leaderboard, its exports, the scatter, and the
@@ -24,6 +25,7 @@ import (
 type boardPages struct {
 	s     *Server
 	lb    *leaderboard.Service
+	st    *structure.Service // RDMs and stimulus traces; nil shows none
 	cache renderCache
 }
 
@@ -90,8 +92,8 @@ func (h *boardPages) renderBytes(c *gin.Context, name string, data any) (cached,
 }
 
 // mountLeaderboard adds the board's routes.
-func (s *Server) mountLeaderboard(e *gin.Engine, lb *leaderboard.Service) {
-	h := &boardPages{s: s, lb: lb}
+func (s *Server) mountLeaderboard(e *gin.Engine, lb *leaderboard.Service, st *structure.Service) {
+	h := &boardPages{s: s, lb: lb, st: st}
 	e.GET("/leaderboard", h.boardHTML)
 	e.GET("/leaderboard.csv", h.boardCSV)
 	e.GET("/leaderboard/scatter", h.scatterHTML)
@@ -162,6 +164,7 @@ type pageHead struct {
 	Title   string
 	Path    string
 	Version string
+	Refresh int // seconds; a <noscript> meta refresh (pages of runs in flight)
 }
 
 func (h *boardPages) head(title, path string) pageHead {
@@ -513,6 +516,7 @@ type modelPage struct {
 	ClassRows           []layerRow
 	BibTeX              string
 	JSONHref, BoardHref string
+	RDM                 rdmView
 }
 
 func (h *boardPages) modelPage(c *gin.Context, api bool) (leaderboard.ModelPage, bool) {
@@ -537,12 +541,20 @@ func (h *boardPages) modelPage(c *gin.Context, api bool) (leaderboard.ModelPage,
 	return mp, true
 }
 
+// modelJSONBody is a model page's JSON: the page's data and its RDMs.
+type modelJSONBody struct {
+	leaderboard.ModelPage
+	RDM            *structure.Pair `json:"rdm"`
+	RDMUnavailable string          `json:"rdm_unavailable,omitempty"`
+}
+
 func (h *boardPages) modelJSON(c *gin.Context) {
 	mp, ok := h.modelPage(c, true)
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, mp)
+	pair, why := h.modelRDM(c.Request.Context(), mp)
+	c.JSON(http.StatusOK, modelJSONBody{ModelPage: mp, RDM: pair, RDMUnavailable: why})
 }
 
 func (h *boardPages) modelHTML(c *gin.Context) {
@@ -624,6 +636,7 @@ func (h *boardPages) modelHTML(c *gin.Context) {
 		}
 		p.ClassRows = append(p.ClassRows, layerRow{Layer: cl.Layer, Values: []string{f(cl.Top1), f(cl.Top5)}})
 	}
+	p.RDM = rdmViewOf(h.modelRDM(c.Request.Context(), mp))
 	h.page(c, http.StatusOK, "model.html", p)
 }
 
@@ -634,6 +647,7 @@ type benchmarkPage struct {
 	Versions            [][]string
 	Registered          string
 	JSONHref            string
+	Structure           stimuliView
 }
 
 func (h *boardPages) benchmarkPage(c *gin.Context, api bool) (leaderboard.BenchmarkPage, bool) {
@@ -653,12 +667,21 @@ func (h *boardPages) benchmarkPage(c *gin.Context, api bool) (leaderboard.Benchm
 	return bp, true
 }
 
+// benchmarkJSONBody is a benchmark page's JSON with its neural RDM and
+// stimulus traces (null when the version has none on this server).
+type benchmarkJSONBody struct {
+	leaderboard.BenchmarkPage
+	NeuralRDM *structure.Labelled `json:"neural_rdm"`
+	Stimuli   *structure.Stimuli  `json:"stimuli"`
+}
+
 func (h *boardPages) benchmarkJSON(c *gin.Context) {
 	bp, ok := h.benchmarkPage(c, true)
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, bp)
+	rdm, st, _ := h.benchmarkStructure(c.Request.Context(), bp)
+	c.JSON(http.StatusOK, benchmarkJSONBody{BenchmarkPage: bp, NeuralRDM: rdm, Stimuli: st})
 }
 
 func optNum(v *float64) string {
@@ -688,6 +711,7 @@ func (h *boardPages) benchmarkHTML(c *gin.Context) {
 		}
 		p.Versions = append(p.Versions, []string{v.Version, v.Registered.Format("2006-01-02 15:04"), v.Scorer, v.DataDigest, syn, strconv.Itoa(v.Models)})
 	}
+	_, _, p.Structure = h.benchmarkStructure(c.Request.Context(), bp)
 	h.page(c, http.StatusOK, "benchmark.html", p)
 }
 

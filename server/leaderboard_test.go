@@ -5,12 +5,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/whiskerbench/whiskerbench/leaderboard"
 	"github.com/whiskerbench/whiskerbench/leaderboard/leaderboardtest"
+	"github.com/whiskerbench/whiskerbench/leaderboard/structure"
 	"github.com/whiskerbench/whiskerbench/server"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 	"github.com/whiskerbench/whiskerbench/submissions/store"
@@ -175,5 +177,35 @@ func TestLeaderboardETag(t *testing.T) {
 	final, body := get(t, site.url+"/leaderboard", map[string]string{"If-None-Match": etag})
 	if final.StatusCode != http.StatusOK || !strings.Contains(body, "0.900") {
 		t.Fatalf("after a re-score: %d, new value shown %v", final.StatusCode, strings.Contains(body, "0.900"))
+	}
+}
+
+// Without the files an RDM is computed from (the fixture registers
+// benchmarks without data), pages and JSON say so instead of failing.
+func TestStructureUnavailable(t *testing.T) {
+	st := storetest.Migrated(t, "sqlite")
+	bench := leaderboardtest.Register(t, st.DB, "v1")
+	id, _ := leaderboardtest.Add(t, st.DB, bench, leaderboardtest.Zoo()[0])
+	srv, err := server.New(server.Deps{Accounts: accounts.New(st.DB), Leaderboard: leaderboard.New(st.DB), Structure: structure.New(st.DB, nil), DB: st, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	model := "/models/" + strconv.FormatInt(id, 10)
+	tests := []struct{ path, want string }{
+		{model, "The model RDM is not available on this server"},
+		{"/api/v1" + model, `"rdm":null,"rdm_unavailable":"The model RDM is not available on this server`},
+		{"/benchmarks/barrel-cortex-rsa-v1", "The neural RDM is not available on this server"},
+		{"/api/v1/benchmarks/barrel-cortex-rsa-v1", `"neural_rdm":null,"stimuli":null`},
+	}
+	for _, tc := range tests {
+		resp, body := get(t, ts.URL+tc.path, nil)
+		if resp.StatusCode != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, lacks %q", tc.path, resp.StatusCode, tc.want)
+		}
+		if strings.Contains(body, os.TempDir()) {
+			t.Errorf("%s shows a server path", tc.path)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/whiskerbench/whiskerbench/leaderboard"
+	"github.com/whiskerbench/whiskerbench/leaderboard/structure"
 	"github.com/whiskerbench/whiskerbench/server/web"
 	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
@@ -28,6 +29,7 @@ type Deps struct {
 	Accounts     *accounts.Service
 	Submissions  *submissions.Service
 	Leaderboard  *leaderboard.Service // the board and its pages; nil serves none
+	Structure    *structure.Service   // RDMs and stimulus traces on model and benchmark pages; nil shows none
 	DB           Pinger
 	Logger       *slog.Logger
 	MaxBodyBytes int64
@@ -44,6 +46,7 @@ type Server struct {
 	metrics  *Metrics
 	pages    *template.Template
 	version  string
+	sessions *sessionStore
 }
 
 // New builds the handler. It fails only if the embedded templates are
@@ -69,6 +72,7 @@ func New(d Deps) (*Server, error) {
 		metrics:  NewMetrics(),
 		pages:    pages,
 		version:  d.Version,
+		sessions: newSessionStore(),
 	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
@@ -86,13 +90,16 @@ func New(d Deps) (*Server, error) {
 	e.GET("/", s.home)
 	e.GET("/docs", s.docsPage)
 	if d.Leaderboard != nil {
-		s.mountLeaderboard(e, d.Leaderboard)
+		s.mountLeaderboard(e, d.Leaderboard, d.Structure)
 	}
 
 	// Uploads stream to the blob store under the submission service's own
 	// size limit; every other endpoint reads at most MaxBodyBytes.
 	if s.subs != nil {
 		e.POST("/api/v1/submissions", s.authenticate(true), s.upload)
+		if s.accounts != nil {
+			s.mountLab(e, d.MaxBodyBytes)
+		}
 	}
 	api := e.Group("/api/v1", limitBody(d.MaxBodyBytes), s.writesNeedAuth())
 	api.GET("/me", s.requirePrincipal(), s.me)
@@ -194,6 +201,7 @@ type pageData struct {
 	Title   string
 	Path    string
 	Version string
+	Refresh int // see pageHead
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, data pageData) {

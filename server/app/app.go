@@ -15,6 +15,7 @@ import (
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
 	"github.com/whiskerbench/whiskerbench/datasets/neural/synth"
 	"github.com/whiskerbench/whiskerbench/leaderboard"
+	"github.com/whiskerbench/whiskerbench/leaderboard/structure"
 	"github.com/whiskerbench/whiskerbench/server"
 	"github.com/whiskerbench/whiskerbench/submissions/accounts"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
@@ -70,6 +71,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (*App, error) {
 		Accounts:     accounts.New(st.DB),
 		Submissions:  svc.subs,
 		Leaderboard:  leaderboard.New(st.DB),
+		Structure:    structure.New(st.DB, svc.blobs),
 		DB:           st,
 		Logger:       logger,
 		MaxBodyBytes: cfg.MaxBodyBytes,

@@ -33,10 +33,9 @@ func chromiumPath() string {
 	return ""
 }
 
-// New starts a fresh headless browser (new user-data-dir, no sandbox, no
-// GPU, no background networking) and returns a tab context that ends with
-// the test.
-func New(t testing.TB) context.Context {
+// Require skips the test when no browser is installed (fails it under
+// CI), before a test spends time on fixtures that only a browser needs.
+func Require(t testing.TB) string {
 	t.Helper()
 	path := chromiumPath()
 	if path == "" {
@@ -45,6 +44,21 @@ func New(t testing.TB) context.Context {
 		}
 		t.Skipf("browser test skipped: install chromium (apt-get install chromium) or set %s", ChromiumEnv)
 	}
+	return path
+}
+
+// New starts a fresh headless browser (new user-data-dir, no sandbox, no
+// GPU, no background networking) and returns a tab context that ends with
+// the test, bounding the test's browser actions to 90 seconds.
+func New(t testing.TB) context.Context {
+	t.Helper()
+	return NewWithTimeout(t, 90*time.Second)
+}
+
+// NewWithTimeout is New with another bound on the browser actions.
+func NewWithTimeout(t testing.TB, limit time.Duration) context.Context {
+	t.Helper()
+	path := Require(t)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -70,7 +84,7 @@ func New(t testing.TB) context.Context {
 		cancelAlloc()
 		t.Fatalf("start chromium at %s: %v", path, err)
 	}
-	ctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(bctx, limit)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
