@@ -23,3 +23,4 @@ fuzz:
 	$(GO) test ./datasets/whisker -run '^$$' -fuzz '^FuzzParseTrajectory$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./referencemodels/bundle -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./referencemodels/bundle -run '^$$' -fuzz '^FuzzReadTar$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./referencemodels/augment -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)

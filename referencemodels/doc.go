@@ -12,6 +12,10 @@
 //   - bundle: the weight-bundle format (manifest.json + weights.npz, a
 //     directory or a .tar), strictly validated, never executed
 //     (docs/bundle.md);
+//   - augment: the tactile augmentations of self-supervised training
+//     (flips, 90° rotations, temporal reversal) and the image-style
+//     negative controls, as pure functions over input batches;
 //   - train: supervised training from a YAML config, streamed from a
-//     tactile dataset, resumable, writing a bundle and a training curve.
+//     tactile dataset, resumable, writing a bundle and a training curve;
+//   - zoo:   the bundled, trained reference models and their records.
 package referencemodels

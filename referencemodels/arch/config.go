@@ -53,7 +53,9 @@ type Config struct {
 	Classes int `json:"classes"`
 }
 
-// EncoderConfig describes the ConvRNN encoder.
+// EncoderConfig describes the encoder: Kind selects the ConvRNN (Cell,
+// LayerNorm, Width) or the S4 encoder (DModel, NLayer, DState, Dropout);
+// ReprDim is the output width of either.
 type EncoderConfig struct {
 	Kind string `json:"kind"`
 	Cell string `json:"cell"`
@@ -65,6 +67,15 @@ type EncoderConfig struct {
 	// ReprDim is fc8's width, the representation handed to the attender or
 	// decoder (512 in the paper).
 	ReprDim int `json:"repr_dim"`
+	// DModel is the S4 model width (512 in the paper).
+	DModel int `json:"d_model,omitempty"`
+	// NLayer is the number of S4 residual blocks (4 in the paper).
+	NLayer int `json:"n_layer,omitempty"`
+	// DState is the S4 state size per channel, d_state/2 complex modes
+	// (64 in the paper).
+	DState int `json:"d_state,omitempty"`
+	// Dropout is the S4 blocks' dropout probability (0.2 in the paper).
+	Dropout float64 `json:"dropout,omitempty"`
 }
 
 // AttenderConfig describes the attender; Kind "none" ignores the rest.
@@ -119,8 +130,28 @@ func (c Config) WithGPT(nEmbd int) Config {
 // Validate reports the first problem with c, or nil.
 func (c Config) Validate() error {
 	e := c.Encoder
-	if e.Kind != EncoderConvRNN {
-		return fmt.Errorf("encoder.kind %q: want %q", e.Kind, EncoderConvRNN)
+	switch e.Kind {
+	case EncoderConvRNN:
+		if err := e.validateConvRNN(); err != nil {
+			return err
+		}
+	case EncoderS4:
+		if err := e.validateS4(); err != nil {
+			return err
+		}
+	default:
+		return fmt.Errorf("encoder.kind %q: want %q or %q", e.Kind, EncoderConvRNN, EncoderS4)
+	}
+	if e.ReprDim <= 0 {
+		return fmt.Errorf("encoder.repr_dim %d: must be positive", e.ReprDim)
+	}
+	return c.validateHeads()
+}
+
+// validateConvRNN checks the fields of an encoder of kind "convrnn".
+func (e EncoderConfig) validateConvRNN() error {
+	if e.DModel != 0 || e.NLayer != 0 || e.DState != 0 || e.Dropout != 0 {
+		return errors.New("encoder convrnn: d_model, n_layer, d_state and dropout are S4 fields and must be unset")
 	}
 	switch e.Cell {
 	case CellTimeDecay:
@@ -137,9 +168,11 @@ func (c Config) Validate() error {
 	if e.Width > 16 {
 		return fmt.Errorf("encoder.width %v: larger than 16 is not supported", e.Width)
 	}
-	if e.ReprDim <= 0 {
-		return fmt.Errorf("encoder.repr_dim %d: must be positive", e.ReprDim)
-	}
+	return nil
+}
+
+// validateHeads checks the attender, the decoder and the class count.
+func (c Config) validateHeads() error {
 	a := c.Attender
 	switch a.Kind {
 	case AttenderNone:

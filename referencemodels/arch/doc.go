@@ -22,6 +22,17 @@
 //	encoder.<node>.cell.ln_<g>.weight, .bias   (C,) LayerNorm per gate g:
 //	                                 UGRNN g,c; IntersectionRNN gh,h,gy,y;
 //	                                 GRU r,z,c; LSTM i,j,f,o,cell
+//	encoder.s4.in.weight, .bias      S4 input Linear (d_model, 1050), (d_model,)
+//	encoder.s4.layers.<i>.kernel.log_dt  (d_model,) log Δ per channel
+//	encoder.s4.layers.<i>.kernel.A_re    (d_model, d_state/2) log(−Re A)
+//	encoder.s4.layers.<i>.kernel.A_im    (d_model, d_state/2) Im A
+//	encoder.s4.layers.<i>.kernel.C       (d_model, d_state/2, 2) C as (re, im)
+//	encoder.s4.layers.<i>.D              (d_model,) skip term D·u
+//	encoder.s4.layers.<i>.out.weight, .bias  GLU output Linear (2·d_model,
+//	                                 d_model), (2·d_model,); rows [0, d) are
+//	                                 the value half, [d, 2d) the gate half
+//	encoder.s4.layers.<i>.norm.weight, .bias (d_model,) post-LayerNorm
+//	encoder.s4.dec.weight, .bias     S4 output Linear (repr, d_model), (repr,)
 //	attender.action_token            (repr,)
 //	attender.wte.weight, .bias       (n_embd, repr), (n_embd,)
 //	attender.wpe.weight              (block_size, n_embd)

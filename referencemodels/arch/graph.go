@@ -39,7 +39,11 @@ const (
 // conv4->conv2, conv4->conv3, conv5->conv3, conv5->conv4, conv6->conv4,
 // conv6->conv5; skips conv2->fc7, conv4->fc7; concat order is the
 // predecessors sorted by name (Chung et al. 2025, paper-spec §2.2).
+// Other encoder kinds have no nodes.
 func (c Config) Nodes() []Node {
+	if c.Encoder.Kind != EncoderConvRNN {
+		return nil
+	}
 	ch := c.ConvChannels()
 	gated := c.Encoder.Cell != CellTimeDecay
 	inputs := [][]string{

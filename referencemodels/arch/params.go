@@ -17,12 +17,19 @@ const (
 	InitUniform  InitKind = "uniform"  // U(−Arg, Arg)
 	InitNormal   InitKind = "normal"   // N(0, Arg²)
 	InitConstant InitKind = "constant" // every element Arg
+	// InitUniformRange is U(Arg, Arg2) (S4's log Δ, paper-spec §2.5).
+	InitUniformRange InitKind = "uniform_range"
+	// InitRamp sets the element with last-axis index n to Arg·n (S4D-Lin's
+	// Im A_n = πn, paper-spec §2.5).
+	InitRamp InitKind = "ramp"
 )
 
 // Init is how one parameter is initialised.
 type Init struct {
 	Kind InitKind `json:"kind"`
 	Arg  float64  `json:"arg"`
+	// Arg2 is the upper bound of InitUniformRange, unused otherwise.
+	Arg2 float64 `json:"arg2,omitempty"`
 }
 
 // Spec is one named parameter: its PyTorch-like name, its shape, and its
@@ -96,8 +103,9 @@ func (l *specList) layerNorm(prefix string, n int) {
 	l.add(prefix+".bias", Init{Kind: InitConstant, Arg: 0}, n)
 }
 
-// Specs returns c's parameters in their canonical order: encoder nodes
-// conv1..fc8 (pre-memory, then cell), attender, decoder. It validates c
+// Specs returns c's parameters in their canonical order: encoder (ConvRNN
+// nodes conv1..fc8, pre-memory then cell; or the S4 encoder, see
+// s4Specs), attender, decoder. It validates c
 // first and builds no graph.
 func (c Config) Specs() ([]Spec, error) {
 	if err := c.Validate(); err != nil {
@@ -141,6 +149,10 @@ func (c Config) Specs() ([]Spec, error) {
 				l.layerNorm(cell+".ln_"+g, C)
 			}
 		}
+	}
+	switch c.Encoder.Kind {
+	case EncoderS4:
+		l.s4Specs(c.Encoder)
 	}
 	if a := c.Attender; a.Kind == AttenderGPT {
 		// GPT init: Linear/Embedding weights N(0, 0.02), biases 0, LN 1/0,
@@ -256,6 +268,15 @@ func initSpecs(specs []Spec, seed uint64) (Params, error) {
 		case InitConstant:
 			for j := range d {
 				d[j] = float32(s.Init.Arg)
+			}
+		case InitUniformRange:
+			for j := range d {
+				d[j] = float32(s.Init.Arg + rng.Float64()*(s.Init.Arg2-s.Init.Arg))
+			}
+		case InitRamp:
+			last := s.Shape[len(s.Shape)-1]
+			for j := range d {
+				d[j] = float32(s.Init.Arg * float64(j%last))
 			}
 		default:
 			return nil, fmt.Errorf("init %s: unknown initialiser %q", s.Name, s.Init.Kind)

@@ -9,13 +9,18 @@ import (
 )
 
 // LayerNames lists the layers whose activations a model of cfg exposes, in
-// order: conv1..conv6, fc7, fc8; with GPT att_gpt_emb, att_gpt_b0..,
-// att_gpt_ln, att_gpt_lm_head; then dec_mlp_l0.. (Chung et al. 2025,
-// paper-spec §1.8).
+// order: conv1..conv6, fc7, fc8 (ConvRNN) or enc_s4_emb, enc_s4_l0..,
+// enc_s4_dec (S4, each averaged over the 22 steps); with GPT att_gpt_emb,
+// att_gpt_b0.., att_gpt_ln, att_gpt_lm_head; then dec_mlp_l0..
+// (Chung et al. 2025, paper-spec §1.8).
 func LayerNames(cfg arch.Config) []string {
 	var out []string
 	for _, n := range cfg.Nodes() {
 		out = append(out, n.Name)
+	}
+	switch cfg.Encoder.Kind {
+	case arch.EncoderS4:
+		out = append(out, s4LayerNames(cfg.Encoder)...)
 	}
 	if cfg.Attender.Kind == arch.AttenderGPT {
 		out = append(out, "att_gpt_emb")

@@ -12,12 +12,17 @@ import (
 // cellState is a node's recurrent state; c is used by the LSTM only.
 type cellState struct{ h, c *G.Node }
 
-// encoder unrolls the ConvRNN over the input steps xs (each (30, B·35))
+// encoder dispatches on the encoder kind (the S4 encoder is s4Encoder).
+// The ConvRNN encoder unrolls over the input steps xs (each (30, B·35))
 // and returns fc8's output at every step (each (repr, B)). At step t every
 // node reads its predecessors' outputs from step t−1 (zeros at t=0) and
 // the input node reads x_t, so every edge has a one-step delay
 // (Chung et al. 2025, paper-spec §2.2).
 func (b *builder) encoder(xs []*G.Node) ([]*G.Node, error) {
+	switch b.cfg.Encoder.Kind {
+	case arch.EncoderS4:
+		return b.s4Encoder(xs)
+	}
 	nodes := b.cfg.Nodes()
 	out := map[string]*G.Node{}
 	states := map[string]cellState{}

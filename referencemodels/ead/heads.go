@@ -52,10 +52,12 @@ func (b *builder) decoder(x *G.Node) (*G.Node, error) {
 	return x, nil
 }
 
-// dropout multiplies x by a fresh mask (0 or 1/(1−p)) at every training
+// dropout is the attender's dropout (dropoutP with its probability).
+func (b *builder) dropout(x *G.Node) (*G.Node, error) { return b.dropoutP(x, b.cfg.Attender.Dropout) }
+
+// dropoutP multiplies x by a fresh mask (0 or 1/(1−p)) at every training
 // run; it is the identity at inference or when p is 0.
-func (b *builder) dropout(x *G.Node) (*G.Node, error) {
-	p := b.cfg.Attender.Dropout
+func (b *builder) dropoutP(x *G.Node, p float64) (*G.Node, error) {
 	if !b.train || p == 0 {
 		return x, nil
 	}

@@ -3,7 +3,8 @@
 // padding, bias broadcast, row slices and concatenation, channel
 // LayerNorm, TimeDecay's scalar product, softmax cross-entropy, the C,H,W
 // flatten, GPT helpers (GELU, causal softmax, head split, token
-// interleave) and taps that read values while a graph runs. Every
-// differentiable op supplies its symbolic gradient, built from other ops
-// of this package, and runs in float32 or float64.
+// interleave), S4 helpers (step stacking, the S4D kernel, causal
+// convolution, erf GELU, GLU) and taps that read values while a graph
+// runs. Every differentiable op supplies its symbolic gradient, built from
+// other ops of this package, and runs in float32 or float64.
 package gops
