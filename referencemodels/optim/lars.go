@@ -18,10 +18,15 @@ const DefaultLARSEta = 0.001
 //	buf   = d on the first step, else momentum·buf + d
 //	w    −= buf
 //
-// When ‖w‖ or ‖g‖ is 0 the ratio is undefined (0/0, or a zero weight that
-// could never move); local is then 1, the convention of the common
-// PyTorch LARS implementations (the spec is silent on it). A nil gradient
-// leaves its parameter and buffer untouched.
+// The formula is applied literally: a tensor whose weights are all 0 gets
+// local = 0 and never moves (zero-initialised τ, conv1 biases and
+// BatchNorm β stay 0 under LARS, as in a LARS without a zero-norm guard);
+// when the denominator is 0 (‖g‖ = 0 and wd·‖w‖ = 0) d is 0 whatever
+// local is, and local is taken as 0 rather than NaN. Some PyTorch LARS
+// variants use local = 1 for zero norms instead; with the paper's
+// learning rates that turns the first step on a zero tensor into a plain
+// SGD step of size lr, which diverges. A nil gradient leaves its
+// parameter and buffer untouched.
 type LARS struct {
 	LR, Momentum, WeightDecay, Eta float64
 	buf                            [][]float32
@@ -45,9 +50,9 @@ func (o *LARS) Step(params arch.Params, grads [][]float32) error {
 			gg += float64(g[j]) * float64(g[j])
 		}
 		wn, gn := math.Sqrt(ww), math.Sqrt(gg)
-		local := 1.0
-		if wn != 0 && gn != 0 {
-			local = o.Eta * wn / (gn + o.WeightDecay*wn)
+		local := 0.0
+		if den := gn + o.WeightDecay*wn; den != 0 {
+			local = o.Eta * wn / den
 		}
 		scale := float32(local * o.LR)
 		wd, m := float32(o.WeightDecay), float32(o.Momentum)

@@ -32,19 +32,21 @@ func near(t *testing.T, what string, got []float32, want ...float64) {
 //	        buf = 0.9·buf + d = (0.0018990881, 0.0088624112);
 //	        w2 = w1 − buf = (2.9971009, 3.9864709).
 //
-// A second tensor with a zero gradient takes local = 1: d = wd·w·lr
-// = 0.1·(2) = 0.2, w = 1.8. A nil gradient leaves its tensor alone.
+// A tensor (2) with a zero gradient: local = η‖w‖/(0 + wd‖w‖) = η/wd
+// = 0.01, d = wd·w·local·lr = 0.1·2·0.01 = 0.002, w = 1.998. A zero tensor
+// gets local = 0 and stays 0. A nil gradient leaves its tensor alone.
 func TestLARSHand(t *testing.T) {
 	o := &LARS{LR: 1, Momentum: 0.9, WeightDecay: 0.1, Eta: DefaultLARSEta}
-	p := arch.Params{vec("a", 3, 4), vec("b", 2), vec("frozen", 7)}
-	if err := o.Step(p, [][]float32{{0, 1}, {0}, nil}); err != nil {
+	p := arch.Params{vec("a", 3, 4), vec("b", 2), vec("frozen", 7), vec("zero", 0, 0)}
+	if err := o.Step(p, [][]float32{{0, 1}, {0}, nil, {1, -1}}); err != nil {
 		t.Fatal(err)
 	}
 	near(t, "w1", p[0].Data, 2.999, 3.99533333)
 	near(t, "buf1", o.buf[0], 0.001, 0.00466666667)
-	near(t, "zero-gradient tensor", p[1].Data, 1.8)
+	near(t, "zero-gradient tensor", p[1].Data, 1.998)
+	near(t, "zero tensor", p[3].Data, 0, 0)
 	near(t, "frozen", p[2].Data, 7)
-	if err := o.Step(p, [][]float32{{0, 1}, nil, nil}); err != nil {
+	if err := o.Step(p, [][]float32{{0, 1}, nil, nil, nil}); err != nil {
 		t.Fatal(err)
 	}
 	near(t, "buf2", o.buf[0], 0.0018990881, 0.0088624112)
