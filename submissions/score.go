@@ -167,6 +167,26 @@ func NeuralActivations(arrays []evaluator.NamedArray) []evaluator.Activation {
 	return out
 }
 
+// NeuralMetrics returns the neural benchmark's metrics, in the order they
+// are scored and shown.
+func NeuralMetrics() []string { return []string{evaluator.MetricPaperV1, evaluator.MetricV2} }
+
+// NeuralResults scores a model's layer activations on the neural data with
+// every metric of NeuralMetrics and the evaluator's default options: the
+// one neural scoring path, used by the server's jobs and by the offline
+// scoring of the bundled zoo.
+func NeuralResults(acts []evaluator.Activation, nd evaluator.NeuralData) ([]*evaluator.NeuralResult, error) {
+	var out []*evaluator.NeuralResult
+	for _, m := range NeuralMetrics() {
+		res, err := evaluator.EvaluateNeural(m, acts, nd, evaluator.DefaultOptions())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m, err)
+		}
+		out = append(out, res)
+	}
+	return out, nil
+}
+
 func scoreNeural(f blobs.File, b catalog.Benchmark, layers []string) ([]Score, error) {
 	if len(layers) == 0 {
 		return nil, nil
@@ -183,12 +203,13 @@ func scoreNeural(f blobs.File, b catalog.Benchmark, layers []string) ([]Score, e
 	if err != nil {
 		return nil, err
 	}
+	results, err := NeuralResults(acts, nd)
+	if err != nil {
+		return nil, err
+	}
 	var rows []Score
-	for _, m := range []string{evaluator.MetricPaperV1, evaluator.MetricV2} {
-		res, err := evaluator.EvaluateNeural(m, acts, nd, evaluator.DefaultOptions())
-		if err != nil {
-			return nil, err
-		}
+	for _, res := range results {
+		m := res.Metric
 		details, _ := json.Marshal(res)
 		top := Score{ScorerVersion: m, Value: val(res.Score), Details: details}
 		if res.ScoreCI != nil {

@@ -10,6 +10,9 @@ import (
 	"runtime"
 
 	"github.com/whiskerbench/whiskerbench/referencemodels/zoo"
+	"github.com/whiskerbench/whiskerbench/server/app"
+	"github.com/whiskerbench/whiskerbench/submissions"
+	"github.com/whiskerbench/whiskerbench/submissions/queue"
 )
 
 // zooCommand is the "zoo" group: retrain the bundled reference models from
@@ -27,10 +30,18 @@ two cores) when missing, and are scored on its held-out objects. Runs live
 in D/zoo-runs/NAME and resume after an interruption; a finished run is
 reused unless --fresh. The command writes NAME.tar, NAME.untrained.tar (same
 architecture and init seed, never trained), NAME.svg (training curve) and
-NAME.json (the run's record) into the --out directory, then prints the table.`,
+NAME.json (the run's record) into the --out directory, scores both bundles on
+the default neural benchmark (as 'zoo score' does), then prints the table.
+
+With --enqueue it trains nothing here: it inserts one zoo_retrain job per
+model into the job queue of --database, and every 'whiskerbench worker' on
+that database takes jobs, so several machines share the work. The workers
+read the configs from and write the bundles to the --out directory at the
+same absolute path, which they must all see (a shared volume).`,
 		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			all := fs.Bool("all", false, "retrain every model of the zoo")
-			dataDir := fs.String("data-dir", "whiskerbench-data", "data directory: the benchmark under DIR/benchmarks, runs under DIR/zoo-runs")
+			cfg, finish := bindConfig(fs, e, storageFlags...)
+			enqueue := fs.Bool("enqueue", false, "queue one zoo_retrain job per model for the workers of --database instead of training here")
 			out := fs.String("out", filepath.Join("referencemodels", "zoo"), "zoo directory: the configs, and where the bundles go")
 			fresh := fs.Bool("fresh", false, "discard existing runs and train from scratch")
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "simulation workers when the benchmark must be built")
@@ -41,6 +52,10 @@ NAME.json (the run's record) into the --out directory, then prints the table.`,
 				if *workers < 1 {
 					return usagef("zoo retrain: --workers %d must be positive", *workers)
 				}
+				if err := finish(); err != nil {
+					return usagef("%v", err)
+				}
+				dataDir := &cfg.DataDir
 				entries, err := zoo.Entries(*out)
 				if err != nil {
 					return err
@@ -51,6 +66,9 @@ NAME.json (the run's record) into the --out directory, then prints the table.`,
 					}
 				}
 				log := slog.New(slog.NewTextHandler(e.stderr, nil))
+				if *enqueue {
+					return enqueueZoo(ctx, e, *cfg, entries, *out, *fresh, log)
+				}
 				d, err := zoo.EnsureData(ctx, filepath.Join(*dataDir, "benchmarks"), *workers, e.stderr, log)
 				if err != nil {
 					return err
@@ -65,6 +83,48 @@ NAME.json (the run's record) into the --out directory, then prints the table.`,
 					}
 					fmt.Fprintf(e.stdout, "%s: held-out top-1 %.3f top-5 %.3f (untrained %.3f / %.3f), %d epochs, %.0f s\n",
 						r.Name, r.Trained.TestTop1, r.Trained.TestTop5, r.Untrained.TestTop1, r.Untrained.TestTop5, r.Epochs, r.WallSeconds)
+				}
+				if err := submissions.ScoreZoo(ctx, entries, *out, filepath.Join(*dataDir, "benchmarks"), *workers, e.stderr, log); err != nil {
+					return err
+				}
+				return zoo.Table(e.stdout, *out, entries)
+			}
+		},
+	}
+	score := &command{
+		name:  "score",
+		short: "score bundled reference models (trained and untrained) on the default neural benchmark",
+		usage: `NAME... | --all [--data-dir D] [--out referencemodels/zoo] [--workers N]
+
+Runs each model's NAME.tar and NAME.untrained.tar on the stimuli of the
+default neural benchmark (barrel-cortex-rsa-v1 with the synthetic cortex,
+found under D/benchmarks or built there) exactly as the server runs a weights
+submission, scores them with rsa-paper-v1 and rsa-v2, stores the figures in
+NAME.json and prints the table. 'zoo retrain' does this after training.`,
+		flags: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+			all := fs.Bool("all", false, "score every model of the zoo")
+			dataDir := fs.String("data-dir", "whiskerbench-data", "data directory: the benchmark under DIR/benchmarks")
+			out := fs.String("out", filepath.Join("referencemodels", "zoo"), "zoo directory")
+			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "simulation workers when the benchmark must be built")
+			return func(ctx context.Context, args []string) error {
+				if *all == (len(args) > 0) {
+					return usagef("zoo score takes model NAMEs or --all")
+				}
+				if *workers < 1 {
+					return usagef("zoo score: --workers %d must be positive", *workers)
+				}
+				entries, err := zoo.Entries(*out)
+				if err != nil {
+					return err
+				}
+				if !*all {
+					if entries, err = zoo.Select(entries, args); err != nil {
+						return usagef("%v", err)
+					}
+				}
+				log := slog.New(slog.NewTextHandler(e.stderr, nil))
+				if err := submissions.ScoreZoo(ctx, entries, *out, filepath.Join(*dataDir, "benchmarks"), *workers, e.stderr, log); err != nil {
+					return err
 				}
 				return zoo.Table(e.stdout, *out, entries)
 			}
@@ -88,5 +148,36 @@ NAME.json (the run's record) into the --out directory, then prints the table.`,
 			}
 		},
 	}
-	return &command{name: "zoo", short: "the bundled reference models: retrain and list", subs: []*command{retrain, list}}
+	return &command{name: "zoo", short: "the bundled reference models: retrain, score and list", subs: []*command{retrain, score, list}}
+}
+
+// enqueueZoo inserts one zoo_retrain job per entry into cfg's queue.
+func enqueueZoo(ctx context.Context, e *env, cfg app.Config, entries []zoo.Entry, zooDir string, fresh bool, log *slog.Logger) error {
+	abs, err := filepath.Abs(zooDir)
+	if err != nil {
+		return fmt.Errorf("zoo retrain --enqueue: %w", err)
+	}
+	st, err := app.OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	q, err := app.WorkerQueue(ctx, cfg, st, log, 1)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	for _, en := range entries {
+		ins, err := q.Insert(ctx, queue.ZooRetrainArgs{Name: en.Name, ZooDir: abs, Fresh: fresh}, nil)
+		if err != nil {
+			return fmt.Errorf("queue %s: %w", en.Name, err)
+		}
+		state := "queued"
+		if ins.Duplicate {
+			state = "already queued"
+		}
+		fmt.Fprintf(e.stdout, "%s: %s as job %d (%s)\n", en.Name, state, ins.ID, queue.ZooRetrainKind)
+	}
+	fmt.Fprintf(e.stdout, "run 'whiskerbench worker --database ...' on each machine; they write into %s\n", abs)
+	return nil
 }

@@ -87,6 +87,12 @@ type AttenderConfig struct {
 	HiddenDim int     `json:"hidden_dim,omitempty"`
 	BlockSize int     `json:"block_size,omitempty"`
 	Dropout   float64 `json:"dropout,omitempty"`
+	// Mamba fields (paper-spec §2.7); d_model is encoder.repr_dim and
+	// NLayer counts the blocks.
+	DState int `json:"d_state,omitempty"`
+	DConv  int `json:"d_conv,omitempty"`
+	Expand int `json:"expand,omitempty"`
+	DtRank int `json:"dt_rank,omitempty"`
 }
 
 // DecoderConfig describes the decoder; Hidden lists the widths of the
@@ -139,8 +145,18 @@ func (c Config) Validate() error {
 		if err := e.validateS4(); err != nil {
 			return err
 		}
+	case EncoderResNet18:
+		if err := e.validateNoS4(EncoderResNet18); err != nil {
+			return err
+		}
+		if err := validateResNet18(e); err != nil {
+			return err
+		}
+		if err := validateWidth(e); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("encoder.kind %q: want %q or %q", e.Kind, EncoderConvRNN, EncoderS4)
+		return fmt.Errorf("encoder.kind %q: want %q, %q or %q", e.Kind, EncoderConvRNN, EncoderResNet18, EncoderS4)
 	}
 	if e.ReprDim <= 0 {
 		return fmt.Errorf("encoder.repr_dim %d: must be positive", e.ReprDim)
@@ -148,20 +164,28 @@ func (c Config) Validate() error {
 	return c.validateHeads()
 }
 
+// validateNoS4 rejects the S4 fields on an encoder of another kind.
+func (e EncoderConfig) validateNoS4(kind string) error {
+	if e.DModel != 0 || e.NLayer != 0 || e.DState != 0 || e.Dropout != 0 {
+		return fmt.Errorf("encoder %s: d_model, n_layer, d_state and dropout are S4 fields and must be unset", kind)
+	}
+	return nil
+}
+
 // validateConvRNN checks the fields of an encoder of kind "convrnn".
 func (e EncoderConfig) validateConvRNN() error {
-	if e.DModel != 0 || e.NLayer != 0 || e.DState != 0 || e.Dropout != 0 {
-		return errors.New("encoder convrnn: d_model, n_layer, d_state and dropout are S4 fields and must be unset")
+	if err := e.validateNoS4(EncoderConvRNN); err != nil {
+		return err
 	}
-	switch e.Cell {
-	case CellTimeDecay:
-		if e.LayerNorm {
-			return errors.New("encoder.layer_norm: the timedecay cell has no gates to normalise")
-		}
-	case CellUGRNN, CellIntersection, CellGRU, CellLSTM:
-	default:
-		return fmt.Errorf("encoder.cell %q: want one of timedecay, ugrnn, intersection, gru, lstm", e.Cell)
+	if err := validateCell(e); err != nil {
+		return err
 	}
+	return validateWidth(e)
+}
+
+// validateWidth checks the width multiplier of a convrnn or resnet18
+// encoder.
+func validateWidth(e EncoderConfig) error {
 	if !(e.Width > 0) || math.IsInf(e.Width, 0) {
 		return fmt.Errorf("encoder.width %v: must be a positive finite multiplier", e.Width)
 	}
@@ -190,8 +214,12 @@ func (c Config) validateHeads() error {
 		if !(a.Dropout >= 0 && a.Dropout < 1) {
 			return fmt.Errorf("attender gpt: dropout %v must be in [0, 1)", a.Dropout)
 		}
+	case AttenderMamba:
+		if err := c.validateMamba(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("attender.kind %q: want %q or %q", a.Kind, AttenderNone, AttenderGPT)
+		return fmt.Errorf("attender.kind %q: want %q, %q or %q", a.Kind, AttenderNone, AttenderGPT, AttenderMamba)
 	}
 	switch c.Decoder.Kind {
 	case DecoderLinear:
@@ -212,6 +240,20 @@ func (c Config) validateHeads() error {
 	}
 	if c.Classes < 2 {
 		return fmt.Errorf("classes %d: need at least 2", c.Classes)
+	}
+	return nil
+}
+
+// validateCell checks the ConvRNN encoder's cell settings.
+func validateCell(e EncoderConfig) error {
+	switch e.Cell {
+	case CellTimeDecay:
+		if e.LayerNorm {
+			return errors.New("encoder.layer_norm: the timedecay cell has no gates to normalise")
+		}
+	case CellUGRNN, CellIntersection, CellGRU, CellLSTM:
+	default:
+		return fmt.Errorf("encoder.cell %q: want one of timedecay, ugrnn, intersection, gru, lstm", e.Cell)
 	}
 	return nil
 }
@@ -238,7 +280,8 @@ func (c Config) ConvChannels() [6]int {
 func (c Config) FC7Width() int { return scale(baseFC7, c.Encoder.Width) }
 
 // EncoderOutDim is the width of the features handed to the decoder: fc8
-// (repr_dim) without an attender, the GPT hidden_dim with one.
+// (repr_dim) without an attender or with Mamba (d_model = repr_dim), the
+// GPT hidden_dim with GPT.
 func (c Config) EncoderOutDim() int {
 	if c.Attender.Kind == AttenderGPT {
 		return c.Attender.HiddenDim

@@ -33,6 +33,16 @@
 //	                                 the value half, [d, 2d) the gate half
 //	encoder.s4.layers.<i>.norm.weight, .bias (d_model,) post-LayerNorm
 //	encoder.s4.dec.weight, .bias     S4 output Linear (repr, d_model), (repr,)
+//	encoder.resnet.<torchvision name> the resnet18 encoder (w = width):
+//	  conv1.weight                   (64w, 30, 7, 7), no bias
+//	  bn1.weight, .bias              (64w,); .running_mean, .running_var
+//	                                 buffers (every BN below has the same four)
+//	  layer<l>.<i>.conv1.weight      (C_l, C_in, 3, 3), l = 1..4, i = 0, 1,
+//	                                 C_l = 64w, 128w, 256w, 512w
+//	  layer<l>.<i>.bn1.*, .conv2.weight (C_l, C_l, 3, 3), .bn2.*
+//	  layer<l>.0.downsample.0.weight (C_l, C_{l-1}, 1, 1), l = 2..4
+//	  layer<l>.0.downsample.1.*      BN (C_l,)
+//	  fc.weight, fc.bias             (repr, 512w), (repr,)
 //	attender.action_token            (repr,)
 //	attender.wte.weight, .bias       (n_embd, repr), (n_embd,)
 //	attender.wpe.weight              (block_size, n_embd)
@@ -42,6 +52,15 @@
 //	(n, 4n)/bias
 //	attender.ln_f.weight, .bias
 //	attender.lm_head.weight          (hidden_dim, n_embd), no bias
+//	attender.layers.<i>.mixer.*      Mamba (d = repr, di = expand·d,
+//	                                 N = d_state, R = dt_rank, K = d_conv):
+//	  in_proj.weight (2di, d), no bias; rows [x; z]
+//	  conv1d.weight (di, 1, K), conv1d.bias (di,)  depthwise causal conv
+//	  x_proj.weight (R+2N, di), no bias; rows [dt; B; C]
+//	  dt_proj.weight (di, R), dt_proj.bias (di,)
+//	  A_log (di, N), D (di,), out_proj.weight (d, di), no bias
+//	attender.layers.<i>.norm.weight, .bias   (d,) pre-mixer LayerNorm
+//	attender.norm_f.weight, .bias    (d,) final LayerNorm
 //	decoder.l<i>.weight, .bias       linear layers, (out, in), (out,)
 //
 // Self-supervised heads (SSLSpecs; never in an EAD bundle):

@@ -38,8 +38,8 @@ const (
 // harbors. Edges: feed-forward conv1->…->fc8; feedback conv3->conv2,
 // conv4->conv2, conv4->conv3, conv5->conv3, conv5->conv4, conv6->conv4,
 // conv6->conv5; skips conv2->fc7, conv4->fc7; concat order is the
-// predecessors sorted by name (Chung et al. 2025, paper-spec §2.2).
-// Other encoder kinds have no nodes.
+// predecessors sorted by name (Chung et al. 2025, paper-spec §2.2). It is
+// nil for the other encoder kinds.
 func (c Config) Nodes() []Node {
 	if c.Encoder.Kind != EncoderConvRNN {
 		return nil

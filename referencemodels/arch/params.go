@@ -114,6 +114,9 @@ func (c Config) Specs() ([]Spec, error) {
 	var l specList
 	zero := Init{Kind: InitConstant, Arg: 0}
 	tenth := Init{Kind: InitConstant, Arg: 0.1}
+	if c.Encoder.Kind == EncoderResNet18 {
+		l.resnet18(c)
+	}
 	for _, n := range c.Nodes() {
 		pre := "encoder." + n.Name + ".pre"
 		cell := "encoder." + n.Name + ".cell"
@@ -180,6 +183,9 @@ func (c Config) Specs() ([]Spec, error) {
 		}
 		l.layerNorm("attender.ln_f", n)
 		l.add("attender.lm_head.weight", w, a.HiddenDim, n)
+	}
+	if c.Attender.Kind == AttenderMamba {
+		c.mambaSpecs(&l)
 	}
 	in := c.EncoderOutDim()
 	widths := append(append([]int(nil), c.Decoder.Hidden...), c.Classes)
@@ -278,6 +284,12 @@ func initSpecs(specs []Spec, seed uint64) (Params, error) {
 			for j := range d {
 				d[j] = float32(s.Init.Arg * float64(j%last))
 			}
+		case InitMambaALog:
+			if err := initMambaALog(d, s.Shape); err != nil {
+				return nil, fmt.Errorf("init %s: %w", s.Name, err)
+			}
+		case InitMambaDtBias:
+			initMambaDtBias(d, rng)
 		default:
 			return nil, fmt.Errorf("init %s: unknown initialiser %q", s.Name, s.Init.Kind)
 		}

@@ -109,7 +109,7 @@ func TestValidateErrors(t *testing.T) {
 		{"repr", mut(func(c *Config) { c.Encoder.ReprDim = 0 }), "repr_dim"},
 		{"encoder kind", mut(func(c *Config) { c.Encoder.Kind = "resnet" }), "encoder.kind"},
 		{"timedecay ln", mut(func(c *Config) { c.Encoder.Cell = CellTimeDecay; c.Encoder.LayerNorm = true }), "layer_norm"},
-		{"attender", mut(func(c *Config) { c.Attender.Kind = "mamba" }), "attender.kind"},
+		{"attender", mut(func(c *Config) { c.Attender.Kind = "lstm" }), "attender.kind"},
 		{"gpt heads", func() Config { c := ok.WithGPT(30); c.Attender.NHead = 4; return c }(), "divisible"},
 		{"gpt block", func() Config { c := ok.WithGPT(32); c.Attender.BlockSize = 40; return c }(), "block_size"},
 		{"gpt dropout", func() Config { c := ok.WithGPT(32); c.Attender.Dropout = 1; return c }(), "dropout"},

@@ -9,10 +9,12 @@ import (
 )
 
 // LayerNames lists the layers whose activations a model of cfg exposes, in
-// order: conv1..conv6, fc7, fc8 (ConvRNN) or enc_s4_emb, enc_s4_l0..,
-// enc_s4_dec (S4, each averaged over the 22 steps); with GPT att_gpt_emb,
-// att_gpt_b0.., att_gpt_ln, att_gpt_lm_head; then dec_mlp_l0..
-// (Chung et al. 2025, paper-spec §1.8).
+// order: conv1..conv6, fc7, fc8 (ConvRNN), relu, maxpool, layer1.0 ..
+// layer4.1, avgpool, fc (ResNet-18) or enc_s4_emb, enc_s4_l0.., enc_s4_dec
+// (S4), the last two kinds averaged over the 22 steps; with GPT
+// att_gpt_emb, att_gpt_b0.., att_gpt_ln, att_gpt_lm_head; with Mamba
+// att_mamba_l0.. (mixer outputs before the residual add), att_mamba_norm;
+// then dec_mlp_l0.. (Chung et al. 2025, paper-spec §1.8).
 func LayerNames(cfg arch.Config) []string {
 	var out []string
 	for _, n := range cfg.Nodes() {
@@ -21,6 +23,8 @@ func LayerNames(cfg arch.Config) []string {
 	switch cfg.Encoder.Kind {
 	case arch.EncoderS4:
 		out = append(out, s4LayerNames(cfg.Encoder)...)
+	case arch.EncoderResNet18:
+		out = append(out, resnetLayerNames(cfg)...)
 	}
 	if cfg.Attender.Kind == arch.AttenderGPT {
 		out = append(out, "att_gpt_emb")
@@ -28,6 +32,12 @@ func LayerNames(cfg arch.Config) []string {
 			out = append(out, fmt.Sprintf("att_gpt_b%d", i))
 		}
 		out = append(out, "att_gpt_ln", "att_gpt_lm_head")
+	}
+	if cfg.Attender.Kind == arch.AttenderMamba {
+		for i := 0; i < cfg.Attender.NLayer; i++ {
+			out = append(out, fmt.Sprintf("att_mamba_l%d", i))
+		}
+		out = append(out, "att_mamba_norm")
 	}
 	for i := 0; i <= len(cfg.Decoder.Hidden); i++ {
 		out = append(out, fmt.Sprintf("dec_mlp_l%d", i))
@@ -51,6 +61,10 @@ func (gr *Graph) activations() (map[string]ndarray.Array, error) {
 	idx := map[string]arch.Node{}
 	for _, n := range cfg.Nodes() {
 		idx[n.Name] = n
+	}
+	for _, name := range resnetLayerNames(cfg) {
+		// Per-frame layers: all 22 steps kept, like a layer of index 1.
+		idx[name] = arch.Node{Name: name, Index: 1}
 	}
 	for _, name := range LayerNames(cfg) {
 		caps := gr.taps[name]

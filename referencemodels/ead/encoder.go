@@ -22,6 +22,8 @@ func (b *builder) encoder(xs []*G.Node) ([]*G.Node, error) {
 	switch b.cfg.Encoder.Kind {
 	case arch.EncoderS4:
 		return b.s4Encoder(xs)
+	case arch.EncoderResNet18:
+		return b.resnet18(xs)
 	}
 	nodes := b.cfg.Nodes()
 	out := map[string]*G.Node{}

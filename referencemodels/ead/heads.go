@@ -25,6 +25,11 @@ func (b *builder) features(xs []*G.Node) (*G.Node, error) {
 			return nil, fmt.Errorf("attender: %w", err)
 		}
 	}
+	if b.cfg.Attender.Kind == arch.AttenderMamba {
+		if feat, err = b.mamba(fc8); err != nil {
+			return nil, fmt.Errorf("attender: %w", err)
+		}
+	}
 	return feat, nil
 }
 

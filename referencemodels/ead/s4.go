@@ -40,7 +40,7 @@ func (b *builder) s4Encoder(xs []*G.Node) ([]*G.Node, error) {
 		}
 		frames[t] = f
 	}
-	seq, err := gops.StackSteps(frames)
+	seq, err := gops.StackPositions(frames)
 	if err != nil {
 		return nil, fmt.Errorf("s4 input: %w", err)
 	}

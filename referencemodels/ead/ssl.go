@@ -180,6 +180,12 @@ func (b *builder) sequence(xs []*G.Node) ([]*G.Node, error) {
 			}
 		}
 		return out, nil
+	case arch.AttenderMamba:
+		// Reading every Mamba position (mambaSeq) is not enabled: its
+		// float64 gradient check disagreed on one backbone element (3.5%)
+		// when every position feeds the loss; the supervised and
+		// contrastive paths read only the last position.
+		return nil, fmt.Errorf("the autoencoder objective does not support the mamba attender yet")
 	}
 	return nil, fmt.Errorf("the autoencoder objective does not support attender %q yet", b.cfg.Attender.Kind)
 }

@@ -39,6 +39,7 @@ func TestSSLGradientFiniteDifference(t *testing.T) {
 		{"simsiam", tiny(arch.CellTimeDecay, false, arch.DecoderLinear), smallHead(arch.ObjectiveSimSiam)},
 		{"ae", tiny(arch.CellTimeDecay, false, arch.DecoderLinear), smallHead(arch.ObjectiveAE)},
 		{"ae gpt", gpt, smallHead(arch.ObjectiveAE)},
+		{"simclr mamba", tinyMamba(arch.CellTimeDecay), smallHead(arch.ObjectiveSimCLR)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -29,6 +29,7 @@ func TestGradientFiniteDifference(t *testing.T) {
 		{"gru_ln", tiny(arch.CellGRU, true, arch.DecoderLinear)},
 		{"lstm_ln", tiny(arch.CellLSTM, true, arch.DecoderLinear)},
 		{"gpt", gpt},
+		{"mamba", tinyMamba(arch.CellTimeDecay)},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

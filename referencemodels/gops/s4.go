@@ -18,62 +18,7 @@ import (
 // y_k = Σ_{j≤k} K_j u_{k−j} + D u_k equals the recurrence
 // x_k = Ā x_{k−1} + B̄ u_k, y_k = 2·Re(C x_k) + D u_k exactly.
 
-// ---------------------------------------------------------------------------
-// Step stacking: L per-step matrices (F, B) -> one sequence (F, B·L).
-
-func stackSteps[T float](o []T, in [][]T, F, B int) {
-	L := len(in)
-	for t, x := range in {
-		for i := 0; i < F; i++ {
-			for b := 0; b < B; b++ {
-				o[i*B*L+b*L+t] = x[i*B+b]
-			}
-		}
-	}
-}
-
-// StackSteps builds the sequence (F, B·L) whose column b·L + t is column b
-// of xs[t] (F, B).
-func StackSteps(xs []*G.Node) (*G.Node, error) {
-	if len(xs) == 0 {
-		return nil, fmt.Errorf("stack_steps: no steps")
-	}
-	if err := require2D("stack_steps", xs[0]); err != nil {
-		return nil, err
-	}
-	F, B, L := rows(xs[0]), cols(xs[0]), len(xs)
-	dims := make([]int, L)
-	want := make([][]int, L)
-	wrt := make([]bool, L)
-	for i, x := range xs {
-		if err := require2D("stack_steps", x); err != nil {
-			return nil, err
-		}
-		if rows(x) != F || cols(x) != B {
-			return nil, fmt.Errorf("stack_steps: step %d shape %v, want (%d, %d)", i, x.Shape(), F, B)
-		}
-		dims[i], want[i], wrt[i] = 2, []int{F, B}, true
-	}
-	k := &kernel{
-		name: fmt.Sprintf("stack_steps{%d,%d,%d}", F, B, L), inDims: dims, outDims: 2,
-		shape: fixed("stack_steps", tensor.Shape{F, B * L}, want...),
-		f32:   func(o []float32, in [][]float32, _ []tensor.Shape) { stackSteps(o, in, F, B) },
-		f64:   func(o []float64, in [][]float64, _ []tensor.Shape) { stackSteps(o, in, F, B) },
-		wrt:   wrt,
-	}
-	k.grad = func(_ G.Nodes, _, g *G.Node) (G.Nodes, error) {
-		out := make(G.Nodes, L)
-		for t := range out {
-			s, err := SelectPosition(g, B, L, t)
-			if err != nil {
-				return nil, err
-			}
-			out[t] = s
-		}
-		return out, nil
-	}
-	return apply(k, xs...)
-}
+// The per-step tokens are stacked into a sequence with StackPositions.
 
 // ---------------------------------------------------------------------------
 // S4D kernel K (H, L) from log_dt (H,), A_re (H, N2), A_im (H, N2) and

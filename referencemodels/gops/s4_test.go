@@ -185,7 +185,7 @@ func TestS4GradCheck(t *testing.T) {
 		build  builder
 	}{
 		{"stack_steps", [][]int{{3, 2}, {3, 2}, {3, 2}}, []bool{true, true, true}, nil,
-			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return StackSteps(in) }},
+			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return StackPositions(in) }},
 		{"s4d_kernel", kernelShapes, []bool{true, true, true, true}, s4dInit,
 			func(_ *G.ExprGraph, in []*G.Node) (*G.Node, error) { return S4DKernel(in[0], in[1], in[2], in[3], L) }},
 		{"causal_conv", [][]int{{H, B * L}, {H, L}, {H}}, []bool{true, true, true}, nil,
@@ -247,7 +247,7 @@ func TestS4ShapeErrors(t *testing.T) {
 	if _, err := GLU(m("x", 3, 2)); err == nil {
 		t.Error("GLU accepted an odd row count")
 	}
-	if _, err := StackSteps([]*G.Node{m("a", 2, 3), m("b", 2, 4)}); err == nil {
-		t.Error("StackSteps accepted steps of different shapes")
+	if _, err := StackPositions([]*G.Node{m("a", 2, 3), m("b", 2, 4)}); err == nil {
+		t.Error("StackPositions accepted steps of different shapes")
 	}
 }

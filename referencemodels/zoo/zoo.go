@@ -165,6 +165,50 @@ type Record struct {
 	Untrained        Scores  `json:"untrained"`
 	Commit           string  `json:"commit"`
 	Command          string  `json:"command"`
+	// Neural is the neural fit of both bundles against the default neural
+	// benchmark, written by 'whiskerbench zoo score' (and at the end of
+	// 'zoo retrain'); nil until scored.
+	Neural *Neural `json:"neural,omitempty"`
+}
+
+// NeuralFit is one metric's model-level neural score: the value, its 95%
+// interval where the metric gives one (rsa-v2, resampling animals), and
+// the layer it comes from.
+type NeuralFit struct {
+	Score  *float64 `json:"score"`
+	CILow  *float64 `json:"ci_low,omitempty"`
+	CIHigh *float64 `json:"ci_high,omitempty"`
+	Layer  string   `json:"layer"`
+}
+
+// Neural is a zoo model's neural fit, trained and untrained, per metric,
+// against one neural benchmark version.
+type Neural struct {
+	Benchmark string               `json:"benchmark"` // name and version
+	Synthetic bool                 `json:"synthetic"`
+	Trained   map[string]NeuralFit `json:"trained"`
+	Untrained map[string]NeuralFit `json:"untrained"`
+}
+
+// SetNeural stores n in NAME.json of zooDir (the record must exist).
+func SetNeural(zooDir, name string, n Neural) error {
+	r, err := ReadRecord(zooDir, name)
+	if err != nil {
+		return err
+	}
+	r.Neural = &n
+	return writeRecord(zooDir, r)
+}
+
+func writeRecord(zooDir string, r *Record) error {
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("zoo %s: %w", r.Name, err)
+	}
+	if err := os.WriteFile(filepath.Join(zooDir, r.Name+RecordSuffix), append(js, '\n'), 0o644); err != nil {
+		return fmt.Errorf("zoo %s: %w", r.Name, err)
+	}
+	return nil
 }
 
 // Options adjust Retrain.
@@ -240,12 +284,8 @@ func Retrain(ctx context.Context, e Entry, d *Data, zooDir string, o Options) (*
 	if err := copyFile(res.CurvePath, filepath.Join(zooDir, e.Name+CurveSuffix)); err != nil {
 		return nil, fmt.Errorf("zoo %s: %w", e.Name, err)
 	}
-	js, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return nil, fmt.Errorf("zoo %s: %w", e.Name, err)
-	}
-	if err := os.WriteFile(filepath.Join(zooDir, e.Name+RecordSuffix), append(js, '\n'), 0o644); err != nil {
-		return nil, fmt.Errorf("zoo %s: %w", e.Name, err)
+	if err := writeRecord(zooDir, rec); err != nil {
+		return nil, err
 	}
 	return rec, nil
 }
@@ -333,8 +373,8 @@ var ErrNotTrained = errors.New("not retrained yet")
 // Table writes the zoo's Markdown table, one row per entry, from the
 // records; an entry without a record is an error wrapping ErrNotTrained.
 func Table(w io.Writer, zooDir string, entries []Entry) error {
-	fmt.Fprintln(w, "| model | architecture | width | parameters | training data (tactile-shapes-v1 public) | epochs (best) | wall time | held-out top-1 / top-5 trained | untrained twin | retrain |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| model | architecture | width | parameters | training data (tactile-shapes-v1 public) | epochs (best) | wall time | held-out top-1 / top-5 trained | untrained twin | neural rsa-paper-v1 trained / untrained | neural rsa-v2 trained [95% CI] / untrained | retrain |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, e := range entries {
 		r, err := ReadRecord(zooDir, e.Name)
 		if errors.Is(err, os.ErrNotExist) {
@@ -343,12 +383,30 @@ func Table(w io.Writer, zooDir string, entries []Entry) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "| %s | %s | %g | %d | `%s` | %d (%d) | %s | %.3f / %.3f | %.3f / %.3f | `%s` |\n",
+		v1, v2 := "—", "—"
+		if n := r.Neural; n != nil {
+			v1 = fitText(n.Trained["rsa-paper-v1"], false) + " / " + fitText(n.Untrained["rsa-paper-v1"], false)
+			v2 = fitText(n.Trained["rsa-v2"], true) + " / " + fitText(n.Untrained["rsa-v2"], false)
+		}
+		fmt.Fprintf(w, "| %s | %s | %g | %d | `%s` | %d (%d) | %s | %.3f / %.3f | %.3f / %.3f | %s | %s | `%s` |\n",
 			r.Name, r.Architecture, r.Width, r.Parameters, shortDigest(r.DatasetDigest), r.Epochs, r.BestEpoch,
 			(time.Duration(r.WallSeconds) * time.Second).String(), r.Trained.TestTop1, r.Trained.TestTop5,
-			r.Untrained.TestTop1, r.Untrained.TestTop5, r.Command)
+			r.Untrained.TestTop1, r.Untrained.TestTop5, v1, v2, r.Command)
 	}
 	return nil
+}
+
+// fitText formats a neural score ("0.412", or "0.412 [0.30, 0.51]" with
+// ci); an undefined score is "n/a".
+func fitText(f NeuralFit, ci bool) string {
+	if f.Score == nil {
+		return "n/a"
+	}
+	s := fmt.Sprintf("%.3f", *f.Score)
+	if ci && f.CILow != nil && f.CIHigh != nil {
+		s += fmt.Sprintf(" [%.2f, %.2f]", *f.CILow, *f.CIHigh)
+	}
+	return s
 }
 
 func shortDigest(d string) string {

@@ -50,6 +50,9 @@ type Funcs struct {
 	// EnsureBenchmarks builds and registers the default benchmarks the data
 	// directory lacks. Nil leaves ensure_benchmarks unregistered.
 	EnsureBenchmarks func(ctx context.Context) error
+	// ZooRetrain retrains and scores one bundled reference model. Nil
+	// leaves zoo_retrain unregistered.
+	ZooRetrain func(ctx context.Context, args ZooRetrainArgs) error
 }
 
 // Kinds returns the job kinds for the non-nil functions.
@@ -63,6 +66,9 @@ func (f Funcs) Kinds() []Kind {
 			}
 			return nil
 		}))
+	}
+	if f.ZooRetrain != nil {
+		out = append(out, zooRetrainKind(f.ZooRetrain))
 	}
 	return out
 }
