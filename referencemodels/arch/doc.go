@@ -63,6 +63,13 @@
 //	attender.norm_f.weight, .bias    (d,) final LayerNorm
 //	decoder.l<i>.weight, .bias       linear layers, (out, in), (out,)
 //
+// Self-supervised heads (SSLSpecs; never in an EAD bundle):
+//
+//	ssl.neck.fc0/fc1.weight, ssl.neck.bn0/bn1.*   SimCLR (no biases)
+//	ssl.projector.{0,3,6}.*, .{1,4,7}.*          SimSiam Linear, BatchNorm
+//	ssl.predictor.{0,3}.*, ssl.predictor.1.*     SimSiam Linear, BatchNorm
+//	ssl.ae.fc.*, ssl.ae.deconv<i>.weight (in, out, 3, 3), .bias   AE
+//
 // Within a cell conv the output channels are the gates in the order listed
 // in paper-spec §2.3 (e.g. IntersectionRNN [gh; h; gy; y]); the input
 // channels are [u; state].

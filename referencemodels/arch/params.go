@@ -250,6 +250,12 @@ func (c Config) Init(seed uint64) (Params, error) {
 	if err != nil {
 		return nil, err
 	}
+	return initSpecs(specs, seed)
+}
+
+// initSpecs allocates and initialises specs deterministically from seed
+// (see Init).
+func initSpecs(specs []Spec, seed uint64) (Params, error) {
 	out := make(Params, len(specs))
 	for i, s := range specs {
 		h := fnv.New64a()

@@ -77,6 +77,14 @@ type Training struct {
 	Schedule  string `json:"schedule,omitempty"`
 	// Metrics maps names such as "val_top1", "test_top5" to values.
 	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// Objective is how the encoder and attender were trained: absent or
+	// "supervised", or the self-supervised objective (simclr, simsiam, ae)
+	// of a linear probe's backbone; Augment is that pre-training's view
+	// augmentation; SSLSource identifies the pre-trained weights the probe
+	// started from (path and SHA-256). A probe trains only the decoder.
+	Objective string `json:"objective,omitempty"`
+	Augment   string `json:"augment,omitempty"`
+	SSLSource string `json:"ssl_source,omitempty"`
 }
 
 // DefaultInput is the input spec of every EAD model

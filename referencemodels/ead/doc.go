@@ -5,5 +5,8 @@
 // GPT attender, the linear or addnet decoder, the cross-entropy
 // loss with symbolic gradients, and the activation rule of paper-spec
 // §1.8. Parameters come from package arch; one Graph serves one batch
-// size and must not be shared between goroutines.
+// size and must not be shared between goroutines. SSLModel and SSLGraph
+// compute the self-supervised losses (SimCLR and SimSiam on the last
+// step's representation, the autoencoder on all steps; §2.11), and
+// Options.FrozenBackbone builds a linear probe's graph.
 package ead

@@ -11,9 +11,9 @@ import (
 	"github.com/whiskerbench/whiskerbench/referencemodels/gops"
 )
 
-// forward builds encoder -> attender -> decoder and returns the logits
-// (classes, B).
-func (b *builder) forward(xs []*G.Node) (*G.Node, error) {
+// features builds encoder -> attender and returns the last step's
+// representation (EncoderOutDim, B), the decoders' input (paper-spec §2.8).
+func (b *builder) features(xs []*G.Node) (*G.Node, error) {
 	fc8, err := b.encoder(xs)
 	if err != nil {
 		return nil, err
@@ -30,7 +30,7 @@ func (b *builder) forward(xs []*G.Node) (*G.Node, error) {
 			return nil, fmt.Errorf("attender: %w", err)
 		}
 	}
-	return b.decoder(feat)
+	return feat, nil
 }
 
 // decoder: "linear" is Linear(d -> classes); "addnet" is Linear+ReLU per
@@ -99,11 +99,12 @@ func (d *dropRNG) fill(m *mask) {
 	}
 }
 
-// gpt is the nanoGPT-style attender used BAKU-style: after every encoder
-// token the learned action token, wte + wpe, dropout, pre-LN blocks
-// (causal self-attention, tanh-GELU MLP), final LN, lm_head without bias;
-// the output is the last action token (Chung et al. 2025, paper-spec §2.6).
-func (b *builder) gpt(obs []*G.Node) (*G.Node, error) {
+// gptTokens is the nanoGPT-style attender used BAKU-style: after every
+// encoder token the learned action token, wte + wpe, dropout, pre-LN
+// blocks (causal self-attention, tanh-GELU MLP), final LN, lm_head without
+// bias; it returns every position (hidden_dim, B·2T), the action tokens at
+// odd positions (Chung et al. 2025, paper-spec §2.6).
+func (b *builder) gptTokens(obs []*G.Node) (*G.Node, error) {
 	a := b.cfg.Attender
 	B, T := b.batch, 2*len(obs)
 	tok, err := b.param("attender.action_token")
@@ -218,9 +219,20 @@ func (b *builder) gpt(obs []*G.Node) (*G.Node, error) {
 	if err := b.seqTap("att_gpt_lm_head", x); err != nil {
 		return nil, err
 	}
+	return x, nil
+}
+
+// gpt returns the GPT attender's output at the last action token, the
+// decoder's input (gptTokens).
+func (b *builder) gpt(obs []*G.Node) (*G.Node, error) {
+	x, err := b.gptTokens(obs)
+	if err != nil {
+		return nil, err
+	}
 	// Features at the action positions 1, 3, …, 2T−1; the decoder reads
 	// the last one.
-	return gops.SelectPosition(x, B, T, T-1)
+	T := 2 * len(obs)
+	return gops.SelectPosition(x, b.batch, T, T-1)
 }
 
 func (b *builder) seqTap(name string, x *G.Node) error {

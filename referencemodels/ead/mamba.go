@@ -15,6 +15,15 @@ import (
 // (Chung et al. 2025, paper-spec §2.7, §2.8). Layout: every sequence
 // activation is one (d, B·T) matrix with column b·T + t.
 func (b *builder) mamba(obs []*G.Node) (*G.Node, error) {
+	x, err := b.mambaSeq(obs)
+	if err != nil {
+		return nil, err
+	}
+	return gops.SelectPosition(x, b.batch, len(obs), len(obs)-1)
+}
+
+// mambaSeq is the Mamba attender's output at every position, (d, B·T).
+func (b *builder) mambaSeq(obs []*G.Node) (*G.Node, error) {
 	a := b.cfg.Attender
 	B, T := b.batch, len(obs)
 	hidden, err := gops.StackPositions(obs)
@@ -50,7 +59,7 @@ func (b *builder) mamba(obs []*G.Node) (*G.Node, error) {
 	if err := b.seqTap("att_mamba_norm", x); err != nil {
 		return nil, err
 	}
-	return gops.SelectPosition(x, B, T, T-1)
+	return x, nil
 }
 
 // mambaMixer is one Mamba-1 mixer on h (d, B·T) (paper-spec §2.7,

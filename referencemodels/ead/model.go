@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -68,6 +69,12 @@ type Options struct {
 	Float64 bool
 	// DropoutSeed seeds the dropout masks of a training graph.
 	DropoutSeed uint64
+	// FrozenBackbone (with Train) builds a linear probe's graph: the
+	// encoder and attender run in inference mode (BatchNorm running
+	// statistics, no dropout, no buffer updates) and only the decoder's
+	// parameters get gradients, so Step returns nil for every other
+	// parameter and no backbone gradient is computed.
+	FrozenBackbone bool
 }
 
 // Graph is a compiled gorgonia graph of a model for one batch size. It
@@ -88,12 +95,16 @@ type Graph struct {
 	// m.Params of pnodes[i] (buffers have no leaf).
 	pnodes []*G.Node
 	pidx   []int
+	// grad[i] tells whether pnodes[i] gets a gradient (all of them unless
+	// the backbone is frozen).
+	grad   []bool
 	p64    [][]float64
 	logits *gops.Capture
 	loss   *gops.Capture
 	taps   map[string][]*gops.Capture
 	masks  []*mask
 	rng    *dropRNG
+	vmOpts []G.VMOpt
 }
 
 // maxBuilds bounds the rebuilds that avoid gorgonia hash collisions.
@@ -145,6 +156,87 @@ func hashCollision(g *G.ExprGraph) bool {
 
 func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 	cfg := m.Config
+	b, gr := m.leaves(opts, salt)
+	b.train = opts.Train && !opts.FrozenBackbone
+	feat, err := b.features(gr.xs)
+	if err != nil {
+		return nil, false, fmt.Errorf("build: %w", err)
+	}
+	b.train = opts.Train
+	logits, err := b.decoder(feat)
+	if err != nil {
+		return nil, false, fmt.Errorf("build: %w", err)
+	}
+	gr.logits = &gops.Capture{}
+	if _, err := gops.Tap(logits, gr.logits, "logits"); err != nil {
+		return nil, false, fmt.Errorf("build: %w", err)
+	}
+	if opts.Train {
+		K := cfg.Classes
+		gr.tData = b.alloc(K * opts.Batch)
+		gr.target = G.NewTensor(b.g, b.dt, 2, G.WithShape(K, opts.Batch), G.WithName("target"+salt),
+			G.WithValue(b.newTensor([]int{K, opts.Batch}, gr.tData)))
+		loss, err := gops.SoftmaxXent(logits, gr.target)
+		if err != nil {
+			return nil, false, fmt.Errorf("build loss: %w", err)
+		}
+		if opts.FrozenBackbone {
+			for i, j := range gr.pidx {
+				gr.grad[i] = strings.HasPrefix(m.Params[j].Name, "decoder.")
+			}
+		}
+		if err := gr.backprop(b, loss); err != nil {
+			return nil, false, err
+		}
+	}
+	return gr.compile(b)
+}
+
+// backprop adds the loss tap and the gradients of loss with respect to the
+// parameters gr.grad selects.
+func (gr *Graph) backprop(b *builder, loss *G.Node) error {
+	gr.loss = &gops.Capture{}
+	if _, err := gops.Tap(loss, gr.loss, "loss"); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	// Backpropagate with a graph-local seed node rather than G.Grad,
+	// whose shared package-level constant races across graphs.
+	wrt := gr.gradNodes()
+	if _, err := G.Backpropagate(G.Nodes{loss}, G.Nodes{b.one}, wrt); err != nil {
+		return fmt.Errorf("build gradients: %w", err)
+	}
+	gr.vmOpts = append(gr.vmOpts, G.BindDualValues(wrt...))
+	return nil
+}
+
+// gradNodes returns the parameter leaves that get gradients.
+func (gr *Graph) gradNodes() G.Nodes {
+	var out G.Nodes
+	for i, n := range gr.pnodes {
+		if gr.grad[i] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// compile checks for hash collisions (true: rebuild with another salt)
+// and creates the machine.
+func (gr *Graph) compile(b *builder) (*Graph, bool, error) {
+	if hashCollision(b.g) {
+		return nil, true, nil
+	}
+	gr.taps = b.taps
+	gr.masks = b.masks
+	gr.vm = G.NewTapeMachine(b.g, gr.vmOpts...)
+	return gr, false, nil
+}
+
+// leaves starts a graph of m: the builder, one leaf per trainable
+// parameter (buffers are handed to their ops as slices) and one input node
+// per time step.
+func (m *Model) leaves(opts Options, salt string) (*builder, *Graph) {
+	cfg := m.Config
 	dt := tensor.Float32
 	if opts.Float64 {
 		dt = tensor.Float64
@@ -181,6 +273,7 @@ func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 		b.params[p.Name] = n
 		gr.pnodes = append(gr.pnodes, n)
 		gr.pidx = append(gr.pidx, i)
+		gr.grad = append(gr.grad, true)
 	}
 	// One input node per step, (30, B·35), column b·35 + h·7 + w.
 	N := opts.Batch * arch.InputHeight * arch.InputWidth
@@ -196,42 +289,7 @@ func (m *Model) build(opts Options, salt string) (*Graph, bool, error) {
 			G.WithValue(b.newTensor([]int{arch.InputChannels, N}, backing)))
 		gr.xs = append(gr.xs, x)
 	}
-	logits, err := b.forward(gr.xs)
-	if err != nil {
-		return nil, false, fmt.Errorf("build: %w", err)
-	}
-	gr.logits = &gops.Capture{}
-	if _, err := gops.Tap(logits, gr.logits, "logits"); err != nil {
-		return nil, false, fmt.Errorf("build: %w", err)
-	}
-	var vmOpts []G.VMOpt
-	if opts.Train {
-		K := cfg.Classes
-		gr.tData = b.alloc(K * opts.Batch)
-		gr.target = G.NewTensor(b.g, dt, 2, G.WithShape(K, opts.Batch), G.WithName("target"+salt),
-			G.WithValue(b.newTensor([]int{K, opts.Batch}, gr.tData)))
-		loss, err := gops.SoftmaxXent(logits, gr.target)
-		if err != nil {
-			return nil, false, fmt.Errorf("build loss: %w", err)
-		}
-		gr.loss = &gops.Capture{}
-		if _, err := gops.Tap(loss, gr.loss, "loss"); err != nil {
-			return nil, false, fmt.Errorf("build: %w", err)
-		}
-		// Backpropagate with a graph-local seed node rather than G.Grad,
-		// whose shared package-level constant races across graphs.
-		if _, err := G.Backpropagate(G.Nodes{loss}, G.Nodes{b.one}, gr.pnodes); err != nil {
-			return nil, false, fmt.Errorf("build gradients: %w", err)
-		}
-		vmOpts = append(vmOpts, G.BindDualValues(gr.pnodes...))
-	}
-	if hashCollision(b.g) {
-		return nil, true, nil
-	}
-	gr.taps = b.taps
-	gr.masks = b.masks
-	gr.vm = G.NewTapeMachine(b.g, vmOpts...)
-	return gr, false, nil
+	return b, gr
 }
 
 // graphShape is a parameter's shape inside the graph: conv weights
@@ -300,6 +358,9 @@ func (gr *Graph) run(ctx context.Context) error {
 		// The machine accumulates into the bound gradients across runs;
 		// every Step reports the gradient of its own batch only.
 		for i, n := range gr.pnodes {
+			if !gr.grad[i] {
+				continue
+			}
 			gv, err := n.Grad()
 			if err != nil {
 				return fmt.Errorf("gradient of %s: %w", gr.m.Params[gr.pidx[i]].Name, err)
@@ -401,12 +462,30 @@ func (gr *Graph) Step(ctx context.Context, x ndarray.Array, labels []int) (loss 
 	}
 	_, l := gr.loss.Values()
 	// One gradient per parameter in m.Params order; buffers get nil.
-	grads = make([][]float32, len(gr.m.Params))
+	grads, err = gr.grads32()
+	if err != nil {
+		return 0, ndarray.Array{}, nil, fmt.Errorf("step: %w", err)
+	}
+	out, err := gr.output()
+	if err != nil {
+		return 0, ndarray.Array{}, nil, err
+	}
+	return l[0], out.Logits, grads, nil
+}
+
+// grads32 returns the gradients of the last run in m.Params order, nil for
+// buffers and frozen parameters; float32 graphs share the machine's
+// slices.
+func (gr *Graph) grads32() ([][]float32, error) {
+	grads := make([][]float32, len(gr.m.Params))
 	for i, n := range gr.pnodes {
+		if !gr.grad[i] {
+			continue
+		}
 		name := gr.m.Params[gr.pidx[i]].Name
 		gv, err := n.Grad()
 		if err != nil {
-			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s: %w", name, err)
+			return nil, fmt.Errorf("gradient of %s: %w", name, err)
 		}
 		switch d := gv.Data().(type) {
 		case []float32:
@@ -418,14 +497,10 @@ func (gr *Graph) Step(ctx context.Context, x ndarray.Array, labels []int) (loss 
 			}
 			grads[gr.pidx[i]] = g
 		default:
-			return 0, ndarray.Array{}, nil, fmt.Errorf("step: gradient of %s has type %T", name, d)
+			return nil, fmt.Errorf("gradient of %s has type %T", name, d)
 		}
 	}
-	out, err := gr.output()
-	if err != nil {
-		return 0, ndarray.Array{}, nil, err
-	}
-	return l[0], out.Logits, grads, nil
+	return grads, nil
 }
 
 // Grads64 returns the float64 gradients of the last Step of a Float64
@@ -433,6 +508,9 @@ func (gr *Graph) Step(ctx context.Context, x ndarray.Array, labels []int) (loss 
 func (gr *Graph) Grads64() ([][]float64, error) {
 	out := make([][]float64, len(gr.m.Params))
 	for i, n := range gr.pnodes {
+		if !gr.grad[i] {
+			continue
+		}
 		gv, err := n.Grad()
 		if err != nil {
 			return nil, err

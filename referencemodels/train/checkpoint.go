@@ -107,6 +107,16 @@ func writeAtomic(path string, data []byte) error {
 // loadCheckpoint reads dir's checkpoint for a model of cfg and restores
 // opt's state; the error wraps os.ErrNotExist when there is none.
 func loadCheckpoint(dir string, cfg arch.Config, opt optim.Stateful) (*state, arch.Params, error) {
+	specs, err := cfg.Specs()
+	if err != nil {
+		return nil, nil, err
+	}
+	return loadCheckpointSpecs(dir, specs, opt)
+}
+
+// loadCheckpointSpecs is loadCheckpoint for an explicit parameter list
+// (an SSL run's backbone and head).
+func loadCheckpointSpecs(dir string, specs []arch.Spec, opt optim.Stateful) (*state, arch.Params, error) {
 	b, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkpoint: %w", err)
@@ -122,10 +132,6 @@ func loadCheckpoint(dir string, cfg arch.Config, opt optim.Stateful) (*state, ar
 	}
 	if st.Epoch < 1 || len(st.History) != st.Epoch || st.BestEpoch < 1 || st.BestEpoch > st.Epoch || st.Tensors != tensorFile(st.Epoch) {
 		return nil, nil, fmt.Errorf("checkpoint %s: inconsistent state (epoch %d, %d history rows, best %d, tensors %q)", dir, st.Epoch, len(st.History), st.BestEpoch, st.Tensors)
-	}
-	specs, err := cfg.Specs()
-	if err != nil {
-		return nil, nil, err
 	}
 	arrays, err := npz.ReadFile(filepath.Join(dir, st.Tensors), npz.Limits{MaxArrays: len(specs) * (1 + len(st.OptSlots))})
 	if err != nil {

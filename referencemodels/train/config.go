@@ -15,6 +15,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/whiskerbench/whiskerbench/referencemodels/arch"
+	"github.com/whiskerbench/whiskerbench/referencemodels/augment"
 )
 
 // Config describes one training run. Fields marked optional have the
@@ -45,6 +46,63 @@ type Config struct {
 	// GradClip is the maximum global L2 norm of the gradient; optional,
 	// 0 disables clipping.
 	GradClip float64 `json:"grad_clip,omitempty"`
+
+	// Objective is supervised (cross-entropy), or a self-supervised
+	// pre-training objective: simclr, simsiam or ae; optional, default
+	// supervised (see SSL in the package documentation).
+	Objective string `json:"objective,omitempty"`
+	// Augment names the view augmentation of simclr and simsiam (package
+	// augment: tactile, tactile-no-temporal, image, none); optional,
+	// default tactile. The autoencoder ignores it (its input is not
+	// augmented); a supervised run must not set it.
+	Augment string `json:"augment,omitempty"`
+	// SSLHead sets the widths of the simclr or simsiam head; optional,
+	// default the paper's (arch.DefaultSSLHead).
+	SSLHead *SSLHeadConfig `json:"ssl_head,omitempty"`
+	// Probe makes the run a linear probe of a pre-trained backbone;
+	// optional. A probe has neither arch nor preset.
+	Probe *ProbeConfig `json:"probe,omitempty"`
+}
+
+// SSLHeadConfig overrides head widths; zero fields keep the default.
+type SSLHeadConfig struct {
+	Hidden     int `json:"hidden,omitempty"`
+	Out        int `json:"out,omitempty"`
+	PredHidden int `json:"pred_hidden,omitempty"`
+}
+
+// ProbeConfig names the pre-trained backbone of a linear probe.
+type ProbeConfig struct {
+	// From is the output directory of an SSL run (or its ssl.json), or a
+	// weight bundle (.tar or directory) whose encoder and attender are
+	// probed.
+	From string `json:"from"`
+}
+
+// ObjectiveKind returns the run's objective, supervised when unset.
+func (c *Config) ObjectiveKind() string {
+	if c.Objective == "" {
+		return arch.ObjectiveSupervised
+	}
+	return c.Objective
+}
+
+// Head returns the SSL head of an SSL run: the objective's defaults with
+// ssl_head's overrides.
+func (c *Config) Head() arch.SSLHead {
+	h := arch.DefaultSSLHead(c.ObjectiveKind())
+	if o := c.SSLHead; o != nil {
+		if o.Hidden != 0 {
+			h.Hidden = o.Hidden
+		}
+		if o.Out != 0 {
+			h.Out = o.Out
+		}
+		if o.PredHidden != 0 {
+			h.PredHidden = o.PredHidden
+		}
+	}
+	return h
 }
 
 // Preset names one of the paper's architectures with a size.
@@ -74,6 +132,8 @@ type OptimizerConfig struct {
 	Beta1 *float64 `json:"beta1,omitempty"`
 	Beta2 *float64 `json:"beta2,omitempty"`
 	Eps   *float64 `json:"eps,omitempty"`
+	// Eta is LARS's trust coefficient; optional, default 0.001.
+	Eta *float64 `json:"eta,omitempty"`
 }
 
 // Schedule kinds, named as in the paper's code (paper-spec §2.10).
@@ -81,6 +141,8 @@ const (
 	ScheduleStep     = "step_lr"
 	ScheduleCosine   = "cos_w_warmup"
 	ScheduleConstant = "constant_lr"
+	// ScheduleCosAnneal is the SSL runs' cosine annealing with warm-up.
+	ScheduleCosAnneal = "cos_annealing_w_warmup"
 )
 
 // ScheduleConfig chooses the learning-rate schedule.
@@ -89,8 +151,9 @@ type ScheduleConfig struct {
 	// StepSize and Gamma of step_lr; optional, default 30 and 0.1.
 	StepSize int     `json:"step_size,omitempty"`
 	Gamma    float64 `json:"gamma,omitempty"`
-	// WarmupEpochs of cos_w_warmup; optional, default epochs/4 (integer
-	// division).
+	// WarmupEpochs of cos_w_warmup (optional, default epochs/4, integer
+	// division) and of cos_annealing_w_warmup (optional, default 10; the
+	// paper forces 0 for SimSiam batches below 1024).
 	WarmupEpochs *int `json:"warmup_epochs,omitempty"`
 }
 
@@ -144,7 +207,14 @@ func (c *Config) resolve() error {
 	if c.Out == "" {
 		return errors.New("out: required (the output directory)")
 	}
-	if (c.Arch == nil) == (c.Preset == nil) {
+	if err := c.resolveObjective(); err != nil {
+		return err
+	}
+	if c.Probe != nil {
+		if c.Arch != nil || c.Preset != nil {
+			return errors.New("probe: the architecture comes from probe.from; give neither arch nor preset")
+		}
+	} else if (c.Arch == nil) == (c.Preset == nil) {
 		return errors.New("give exactly one of arch (a full architecture) and preset")
 	}
 	if c.Preset != nil {
@@ -179,13 +249,24 @@ func (c *Config) resolve() error {
 	}
 	o := &c.Optimizer
 	switch o.Kind {
-	case "sgd":
+	case "sgd", "lars":
 		if o.Beta1 != nil || o.Beta2 != nil || o.Eps != nil {
-			return errors.New("optimizer: beta1, beta2 and eps are Adam settings; sgd takes momentum")
+			return fmt.Errorf("optimizer: beta1, beta2 and eps are Adam settings; %s takes momentum", o.Kind)
+		}
+		if o.Kind == "sgd" && o.Eta != nil {
+			return errors.New("optimizer: eta is a lars setting")
+		}
+		if o.Kind == "lars" {
+			if o.Eta == nil {
+				o.Eta = ptr(0.001)
+			}
+			if !(*o.Eta > 0) || !finite(*o.Eta) {
+				return fmt.Errorf("optimizer: eta %v must be positive", *o.Eta)
+			}
 		}
 	case "adam", "adamw":
-		if o.Momentum != 0 {
-			return fmt.Errorf("optimizer: momentum is an sgd setting; %s takes beta1, beta2", o.Kind)
+		if o.Momentum != 0 || o.Eta != nil {
+			return fmt.Errorf("optimizer: momentum is an sgd setting (and lars's, with eta); %s takes beta1, beta2", o.Kind)
 		}
 		if o.Beta1 == nil {
 			o.Beta1 = ptr(0.9)
@@ -203,7 +284,7 @@ func (c *Config) resolve() error {
 			return fmt.Errorf("optimizer: eps %v must be positive", *o.Eps)
 		}
 	default:
-		return fmt.Errorf("optimizer.kind %q: want sgd, adam or adamw", o.Kind)
+		return fmt.Errorf("optimizer.kind %q: want sgd, adam, adamw or lars", o.Kind)
 	}
 	if !(o.LR > 0) || !finite(o.LR) {
 		return fmt.Errorf("optimizer.lr %v: must be positive and finite", o.LR)
@@ -242,12 +323,22 @@ func (c *Config) resolve() error {
 		if w := *s.WarmupEpochs; w < 0 || w >= c.Epochs {
 			return fmt.Errorf("schedule.warmup_epochs %d: want 0 ≤ warmup < epochs (%d)", w, c.Epochs)
 		}
+	case ScheduleCosAnneal:
+		if s.StepSize != 0 || s.Gamma != 0 {
+			return errors.New("schedule: step_size and gamma belong to step_lr")
+		}
+		if s.WarmupEpochs == nil {
+			s.WarmupEpochs = ptr(10)
+		}
+		if w := *s.WarmupEpochs; w < 0 || w >= c.Epochs {
+			return fmt.Errorf("schedule.warmup_epochs %d: want 0 ≤ warmup < epochs (%d)", w, c.Epochs)
+		}
 	case ScheduleConstant:
 		if s.StepSize != 0 || s.Gamma != 0 || s.WarmupEpochs != nil {
 			return errors.New("schedule: constant_lr takes no settings")
 		}
 	default:
-		return fmt.Errorf("schedule.kind %q: want %s, %s or %s", s.Kind, ScheduleStep, ScheduleCosine, ScheduleConstant)
+		return fmt.Errorf("schedule.kind %q: want %s, %s, %s or %s", s.Kind, ScheduleStep, ScheduleCosine, ScheduleCosAnneal, ScheduleConstant)
 	}
 	if c.Arch != nil {
 		if err := c.Arch.Validate(); err != nil {
@@ -298,6 +389,9 @@ func (c *Config) Architecture(classes int) (arch.Config, error) {
 	if c.Preset != nil {
 		return c.Preset.Config(classes)
 	}
+	if c.Arch == nil {
+		return arch.Config{}, errors.New("a probe's architecture comes from probe.from")
+	}
 	a := *c.Arch
 	if a.Classes < classes {
 		return arch.Config{}, fmt.Errorf("arch.classes %d: the dataset has %d classes", a.Classes, classes)
@@ -335,8 +429,47 @@ func (c *Config) ScheduleName() string {
 	switch s.Kind {
 	case ScheduleStep:
 		return fmt.Sprintf("%s step %d gamma %g", s.Kind, s.StepSize, s.Gamma)
-	case ScheduleCosine:
+	case ScheduleCosine, ScheduleCosAnneal:
 		return fmt.Sprintf("%s warmup %d of %d epochs", s.Kind, *s.WarmupEpochs, c.Epochs)
 	}
 	return s.Kind
+}
+
+// resolveObjective validates objective, augment, ssl_head and probe and
+// fills augment's default.
+func (c *Config) resolveObjective() error {
+	obj := c.ObjectiveKind()
+	switch obj {
+	case arch.ObjectiveSupervised:
+		if c.Augment != "" {
+			return errors.New("augment: supervised runs are not augmented; augment belongs to simclr and simsiam")
+		}
+		if c.SSLHead != nil {
+			return errors.New("ssl_head: only simclr and simsiam runs have an SSL head")
+		}
+	case arch.ObjectiveSimCLR, arch.ObjectiveSimSiam, arch.ObjectiveAE:
+		if c.Probe != nil {
+			return fmt.Errorf("probe: a linear probe is a supervised run; remove objective %s", obj)
+		}
+		if obj == arch.ObjectiveAE && c.SSLHead != nil {
+			return errors.New("ssl_head: the autoencoder's widths follow from the representation; remove ssl_head")
+		}
+		if c.Augment == "" && obj != arch.ObjectiveAE {
+			c.Augment = augment.NameTactile
+		}
+		if err := c.Head().Validate(); err != nil {
+			return fmt.Errorf("ssl_head: %w", err)
+		}
+	default:
+		return fmt.Errorf("objective %q: want %s, %s, %s or %s", c.Objective, arch.ObjectiveSupervised, arch.ObjectiveSimCLR, arch.ObjectiveSimSiam, arch.ObjectiveAE)
+	}
+	if c.Augment != "" {
+		if _, err := augment.Parse(c.Augment); err != nil {
+			return fmt.Errorf("augment: %w", err)
+		}
+	}
+	if c.Probe != nil && c.Probe.From == "" {
+		return errors.New("probe.from: required (an SSL output directory or a weight bundle)")
+	}
+	return nil
 }

@@ -92,7 +92,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"bad preset", head + "preset: {name: resnet18-linear}\n" + opt, `encoder.cell "resnet18"`},
 		{"bad preset grammar", head + "preset: {name: gru}\n" + opt, "CELL[-ln][-gpt]-DECODER"},
 		{"ln on timedecay", head + "preset: {name: timedecay-ln-linear}\n" + opt, "no gates"},
-		{"bad optimizer", head + pre + "optimizer: {kind: lars, lr: 0.1}\nschedule: {kind: constant_lr}\n", `optimizer.kind "lars"`},
+		{"bad optimizer", head + pre + "optimizer: {kind: rmsprop, lr: 0.1}\nschedule: {kind: constant_lr}\n", `optimizer.kind "rmsprop"`},
 		{"momentum on adam", head + pre + "optimizer: {kind: adam, lr: 0.1, momentum: 0.9}\nschedule: {kind: constant_lr}\n", "momentum is an sgd setting"},
 		{"betas on sgd", head + pre + "optimizer: {kind: sgd, lr: 0.1, beta1: 0.5}\nschedule: {kind: constant_lr}\n", "Adam settings"},
 		{"zero lr", head + pre + "optimizer: {kind: sgd, lr: 0}\nschedule: {kind: constant_lr}\n", "optimizer.lr 0"},

@@ -96,3 +96,20 @@ func panel(sb *strings.Builder, ox int, title string, ss []series, best int, uni
 		fmt.Fprintf(sb, `<text x="%d" y="%d">%s</text>`+"\n", lx+24, top+ph+52, s.name)
 	}
 }
+
+// writeLossCurve writes an SSL run's curve: the train and validation
+// losses per epoch, the best (minimum validation loss) epoch marked.
+func writeLossCurve(path, title string, h []EpochStats, best int) error {
+	loss := []series{{name: "train loss", color: "#1f77b4"}, {name: "val loss", color: "#d62728"}}
+	for _, e := range h {
+		loss[0].y = append(loss[0].y, e.Train.Loss)
+		loss[1].y = append(loss[1].y, e.Val.Loss)
+	}
+	var sb strings.Builder
+	const W, H = 480, 360
+	fmt.Fprintf(&sb, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", W, H, W, H)
+	fmt.Fprintf(&sb, `<rect width="%d" height="%d" fill="white"/>`+"\n", W, H)
+	panel(&sb, 0, title, loss, best, false)
+	sb.WriteString("</svg>\n")
+	return writeAtomic(path, []byte(sb.String()))
+}

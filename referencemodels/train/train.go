@@ -74,6 +74,9 @@ type Result struct {
 	History    []EpochStats
 	BestEpoch  int // 1-based
 	Test       *Metrics
+	// SSLPath is an SSL run's best pre-training weights description
+	// (SSLManifestFile; BundlePath is then empty).
+	SSLPath string
 	// Final are the parameters after the last epoch.
 	Final arch.Params
 	// ResumedAt is the number of epochs that were already done when this
@@ -124,8 +127,11 @@ func DatasetDigest(dir string) (string, error) {
 
 // newOptimizer builds the configured optimiser.
 func newOptimizer(c OptimizerConfig) optim.Stateful {
-	if c.Kind == "sgd" {
+	switch c.Kind {
+	case "sgd":
 		return &optim.SGD{LR: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay}
+	case "lars":
+		return &optim.LARS{LR: c.LR, Momentum: c.Momentum, WeightDecay: c.WeightDecay, Eta: *c.Eta}
 	}
 	return &optim.Adam{LR: c.LR, Beta1: *c.Beta1, Beta2: *c.Beta2, Eps: *c.Eps, WeightDecay: c.WeightDecay, Decoupled: c.Kind == "adamw"}
 }
@@ -135,6 +141,8 @@ func setLR(o optim.Stateful, lr float64) {
 	case *optim.SGD:
 		o.LR = lr
 	case *optim.Adam:
+		o.LR = lr
+	case *optim.LARS:
 		o.LR = lr
 	}
 }
@@ -165,11 +173,16 @@ type run struct {
 	evalGr  map[int]*ead.Graph
 	st      *state
 	best    arch.Params
+	// probe is the pre-trained backbone of a linear probe, nil otherwise.
+	probe *probeSource
 }
 
 // Run trains the model cfg describes, resuming from cfg.Out's checkpoint
 // when one exists for the same config and dataset.
 func Run(ctx context.Context, cfg *Config, opts Options) (*Result, error) {
+	if cfg.ObjectiveKind() != arch.ObjectiveSupervised {
+		return runSSL(ctx, cfg, opts)
+	}
 	r := &run{cfg: cfg, opts: opts, log: opts.Logger, trainGr: map[int]*ead.Graph{}, evalGr: map[int]*ead.Graph{}}
 	if r.log == nil {
 		r.log = slog.New(slog.DiscardHandler)
@@ -220,7 +233,12 @@ func (r *run) setup(ctx context.Context) error {
 	if r.digest, err = DatasetDigest(cfg.Dataset); err != nil {
 		return err
 	}
-	if r.arch, err = cfg.Architecture(len(m.ClassNames)); err != nil {
+	if cfg.Probe != nil {
+		if r.probe, err = loadProbeSource(ctx, cfg.Probe.From); err != nil {
+			return err
+		}
+		r.arch = r.probe.probeArch(len(m.ClassNames))
+	} else if r.arch, err = cfg.Architecture(len(m.ClassNames)); err != nil {
 		return err
 	}
 	r.train = newSplit(cfg.Dataset, m, tactile.Train, r.arch.Classes)
@@ -252,6 +270,11 @@ func (r *run) setup(ctx context.Context) error {
 	case errors.Is(err, os.ErrNotExist):
 		if params, err = r.arch.Init(cfg.Seed); err != nil {
 			return err
+		}
+		if r.probe != nil {
+			if err := r.probe.copyBackbone(params); err != nil {
+				return err
+			}
 		}
 		st = &state{Format: checkpointFormat, ConfigDigest: cfg.Digest(), DatasetDigest: r.digest, BestEpoch: 0}
 	case err != nil:
@@ -324,7 +347,7 @@ func (r *run) graph(cache map[int]*ead.Graph, batch int, train bool) (*ead.Graph
 	if g, ok := cache[batch]; ok {
 		return g, nil
 	}
-	g, err := r.model.Build(ead.Options{Batch: batch, Train: train})
+	g, err := r.model.Build(ead.Options{Batch: batch, Train: train, FrozenBackbone: train && r.probe != nil})
 	if err != nil {
 		return nil, err
 	}
@@ -487,8 +510,12 @@ func (r *run) saveBundle(test *Metrics) error {
 	if test != nil {
 		metrics["test_loss"], metrics["test_top1"], metrics["test_top5"] = test.Loss, test.Top1, test.Top5
 	}
-	bu, err := bundle.New(r.arch, r.best, bundle.Training{DatasetDigest: r.digest, Seed: r.cfg.Seed, Commit: r.commit,
-		Epochs: r.st.Epoch, BestEpoch: r.st.BestEpoch, Optimizer: r.cfg.OptimizerName(), Schedule: r.cfg.ScheduleName(), Metrics: metrics})
+	tr := bundle.Training{DatasetDigest: r.digest, Seed: r.cfg.Seed, Commit: r.commit,
+		Epochs: r.st.Epoch, BestEpoch: r.st.BestEpoch, Optimizer: r.cfg.OptimizerName(), Schedule: r.cfg.ScheduleName(), Metrics: metrics}
+	if r.probe != nil {
+		tr.Objective, tr.Augment, tr.SSLSource = r.probe.objective, r.probe.augment, r.probe.source
+	}
+	bu, err := bundle.New(r.arch, r.best, tr)
 	if err != nil {
 		return err
 	}
