@@ -202,6 +202,7 @@ func (h *boardPages) view(c *gin.Context, api bool) (leaderboard.View, bool) {
 // boardJSONBody is the JSON of a view.
 type boardJSONBody struct {
 	leaderboard.View
+	Rows                []leaderboard.Row `json:"rows"` // the query's page
 	AggregateDefinition string            `json:"aggregate_definition"`
 	TieRule             string            `json:"tie_rule"`
 	Links               map[string]string `json:"links"`
@@ -213,9 +214,22 @@ func (h *boardPages) boardJSON(c *gin.Context) {
 		return
 	}
 	qs := v.Query.Values().Encode()
+	all := v.Query.WithPage(1).Values()
+	all.Del("per_page")
+	links := map[string]string{"html": "/leaderboard?" + qs, "csv": "/leaderboard.csv?" + all.Encode(), "scatter": "/leaderboard/scatter?" + all.Encode()}
+	if v.Query.PerPage > 0 {
+		page, _ := v.PageBounds()
+		page = page/v.Query.PerPage + 1
+		if page > 1 {
+			links["prev"] = "/api/v1/leaderboard?" + v.Query.WithPage(page-1).Values().Encode()
+		}
+		if page < v.Pages {
+			links["next"] = "/api/v1/leaderboard?" + v.Query.WithPage(page+1).Values().Encode()
+		}
+	}
 	h.serveCached(c, v.Stamp, func() (cached, bool) {
-		body, err := json.Marshal(boardJSONBody{View: v, AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule,
-			Links: map[string]string{"html": "/leaderboard?" + qs, "csv": "/leaderboard.csv?" + qs, "scatter": "/leaderboard/scatter?" + qs}})
+		body, err := json.Marshal(boardJSONBody{View: v, Rows: v.PageRows(), AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule,
+			Links: links})
 		if err != nil {
 			h.fail(c, true, fmt.Errorf("encode leaderboard: %w", err))
 			return cached{}, false
@@ -289,8 +303,10 @@ type boardPage struct {
 	Refs, Paper                    []refView
 	Selects                        []selectView
 	MinParams, MaxParams           string
-	Sort, Dir                      string
+	Sort, Dir, PerPage             string
 	Shown, Total                   int
+	First, Last, Page, Pages       int
+	PrevHref, NextHref, AllHref    string
 	Filtered                       bool
 	CSVHref, JSONHref, ScatterHref string
 	AggregateDefinition, TieRule   string
@@ -338,12 +354,35 @@ func refCells(r leaderboard.ReferenceRow, cols []leaderboard.Column) []cellView 
 func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 	q := v.Query
 	link := func(p string, qq leaderboard.Query) string { return p + "?" + qq.Values().Encode() }
+	whole := q.WithPage(1)
+	whole.PerPage = leaderboard.DefaultPerPage
+	start, end := v.PageBounds()
 	p := boardPage{pageHead: h.head("Leaderboard — whiskerbench", path), Shown: len(v.Rows), Total: v.Total, Filtered: q.Filtered(),
-		CSVHref: link("/leaderboard.csv", q), JSONHref: link("/api/v1/leaderboard", q), ScatterHref: link("/leaderboard/scatter", q),
+		CSVHref: link("/leaderboard.csv", whole), JSONHref: link("/api/v1/leaderboard", q), ScatterHref: link("/leaderboard/scatter", whole),
+		First: start + 1, Last: end, Page: 1, Pages: max(v.Pages, 1),
 		AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule, PaperSource: leaderboard.PaperSource, PaperCaveat: leaderboard.PaperCaveat,
 		Sort: q.Sort, Dir: "asc", ColumnCount: 6 + len(v.Columns) + 1}
 	if q.Desc {
 		p.Dir = "desc"
+	}
+	if q.PerPage > 0 {
+		p.Page = start/q.PerPage + 1
+		if q.PerPage != leaderboard.DefaultPerPage {
+			p.PerPage = strconv.Itoa(q.PerPage)
+		}
+		if p.Page > 1 {
+			p.PrevHref = link(path, q.WithPage(p.Page-1))
+		}
+		if p.Page < p.Pages {
+			p.NextHref = link(path, q.WithPage(p.Page+1))
+		}
+	} else {
+		p.PerPage = "all"
+	}
+	if p.Pages > 1 {
+		all := q.WithPage(1)
+		all.PerPage = 0
+		p.AllHref = link(path, all)
 	}
 	if q.MinParams != nil {
 		p.MinParams = strconv.FormatInt(*q.MinParams, 10)
@@ -377,7 +416,7 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 		p.Headers = append(p.Headers, th(c.Label, c.Key, sub, c.Interval, true))
 	}
 	p.Headers = append(p.Headers, th("Aggregate", leaderboard.KeyAggregate, "mean of normalised scores", leaderboard.AggregateDefinition, true))
-	for _, r := range v.Rows {
+	for _, r := range v.PageRows() {
 		fam := r.Family
 		if r.Encoder != "" || r.Attender != "" {
 			fam += " (" + strings.Trim(r.Encoder+" / "+r.Attender, " /") + ")"
