@@ -50,7 +50,7 @@ const latestPublished = `SELECT model_id, MAX(id) AS submission_id FROM submissi
 // tables' sizes, and the number of models that are not public (publishing
 // flips a model's visibility). Any new score changes it. Every part is an
 // index probe or a count over a small index range (migration 00006), so
-// it is read on every request: about 60 µs on SQLite at 10 000 models.
+// it is read on every request: about 0.2 ms on SQLite at 10 000 models.
 func (s *Service) Stamp(ctx context.Context) (string, error) {
 	p, err := s.stampParts(ctx)
 	if err != nil {
