@@ -330,42 +330,55 @@ func Build(s Snapshot) *Board {
 		board.Columns = append(board.Columns, c.col)
 	}
 
-	// Scores of each submission, keyed by benchmark name, scorer and target;
-	// the current version wins, else the newest version present.
-	type key struct {
-		sub                  int64
-		name, scorer, target string
-	}
-	best := map[key]ScoreRecord{}
+	// Scores of each submission, by column (benchmark name, scorer and
+	// target); the current version wins, else the newest version present.
+	// best[row*len(cols)+col] is the index of the score in s.Scores, plus one.
 	curID := map[string]int64{}
 	for _, b := range cur {
 		curID[b.Name] = b.ID
 	}
-	for _, r := range s.Scores {
+	rowOf := make(map[int64]int, len(s.Models))
+	for i, m := range s.Models {
+		rowOf[m.SubmissionID] = i
+	}
+	best := make([]int32, len(s.Models)*len(cols))
+	for i, r := range s.Scores {
 		b, ok := byID[r.BenchmarkID]
 		if !ok || r.Value == nil || math.IsNaN(*r.Value) {
 			continue
 		}
-		k := key{r.SubmissionID, b.Name, r.Scorer, r.Target}
-		old, ok := best[k]
-		if ok {
-			ob := byID[old.BenchmarkID]
-			if old.BenchmarkID == curID[b.Name] || (r.BenchmarkID != curID[b.Name] && ob.CreatedAt.After(b.CreatedAt)) {
+		row, ok := rowOf[r.SubmissionID]
+		if !ok {
+			continue
+		}
+		for ci, c := range cols {
+			if c.col.Benchmark != b.Name || c.col.Scorer != r.Scorer || c.col.Target != r.Target {
 				continue
 			}
+			slot := &best[row*len(cols)+ci]
+			if *slot != 0 {
+				old := s.Scores[*slot-1]
+				ob := byID[old.BenchmarkID]
+				if old.BenchmarkID == curID[b.Name] || (r.BenchmarkID != curID[b.Name] && ob.CreatedAt.After(b.CreatedAt)) {
+					break
+				}
+			}
+			*slot = int32(i + 1)
+			break
 		}
-		best[k] = r
 	}
 
-	for _, m := range s.Models {
+	board.Rows = make([]Row, 0, len(s.Models))
+	for mi, m := range s.Models {
 		row := Row{ModelID: m.ModelID, Name: m.Name, Lab: m.Lab, Family: m.Family, Encoder: m.Encoder, Attender: m.Attender, Decoder: m.Decoder,
 			ParamCount: m.ParamCount, TrainingData: m.TrainingData, Objective: m.Objective, PaperURL: m.PaperURL, Reference: m.Reference,
-			SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt(), Cells: map[string]*Cell{}}
-		for _, c := range cols {
-			r, ok := best[key{m.SubmissionID, c.col.Benchmark, c.col.Scorer, c.col.Target}]
-			if !ok {
+			SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt(), Cells: make(map[string]*Cell, len(cols))}
+		for ci, c := range cols {
+			slot := best[mi*len(cols)+ci]
+			if slot == 0 {
 				continue
 			}
+			r := s.Scores[slot-1]
 			b := byID[r.BenchmarkID]
 			cell := &Cell{Value: *r.Value, Benchmark: b.Name, BenchmarkVersion: b.Version, Scorer: r.Scorer, Current: b.ID == c.bench.ID}
 			switch {

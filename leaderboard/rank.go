@@ -1,8 +1,9 @@
 package leaderboard
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Interval is a two-sided 95% interval, Low ≤ High.
@@ -40,7 +41,7 @@ func Rank(entries []Entry) []Place {
 			idx = append(idx, i)
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return entries[idx[a]].Value > entries[idx[b]].Value })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(entries[b].Value, entries[a].Value) })
 	out := make([]Place, len(entries))
 	groupStart := 0
 	for k, i := range idx {

@@ -25,7 +25,17 @@ type Query struct {
 	MaxParams *int64 `json:"max_params,omitempty"`
 	Sort      string `json:"sort"`
 	Desc      bool   `json:"desc"`
+	// Page is the 1-based page of the view's rows; PerPage its length, 0
+	// for every row ("all").
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
 }
+
+// Page sizes: the default, and the most a page may hold other than "all".
+const (
+	DefaultPerPage = 100
+	MaxPerPage     = 1000
+)
 
 // Text sort keys; the score column keys and KeyAggregate sort by value.
 var textKeys = []string{"name", "lab", "family", "encoder", "attender", "objective"}
@@ -117,6 +127,27 @@ func (b *Board) ParseQuery(v url.Values) (Query, error) {
 	default:
 		probs = append(probs, fmt.Sprintf("dir %q: use asc or desc", d))
 	}
+	q.Page, q.PerPage = 1, DefaultPerPage
+	if p := strings.TrimSpace(v.Get("page")); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			probs = append(probs, fmt.Sprintf("page %q: use a whole number from 1", p))
+		} else {
+			q.Page = n
+		}
+	}
+	switch p := strings.TrimSpace(v.Get("per_page")); p {
+	case "":
+	case "all":
+		q.PerPage = 0
+	default:
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > MaxPerPage {
+			probs = append(probs, fmt.Sprintf("per_page %q: use a whole number from 1 to %d, or all", p, MaxPerPage))
+		} else {
+			q.PerPage = n
+		}
+	}
 	if len(probs) > 0 {
 		return Query{}, fmt.Errorf("%s: %w", strings.Join(probs, "; "), ErrInvalidQuery)
 	}
@@ -149,12 +180,28 @@ func (q Query) Values() url.Values {
 	} else {
 		v.Set("dir", "asc")
 	}
+	if q.Page > 1 {
+		v.Set("page", strconv.Itoa(q.Page))
+	}
+	switch {
+	case q.PerPage == 0:
+		v.Set("per_page", "all")
+	case q.PerPage != DefaultPerPage:
+		v.Set("per_page", strconv.Itoa(q.PerPage))
+	}
 	return v
+}
+
+// WithPage returns the query at page p.
+func (q Query) WithPage(p int) Query {
+	q.Page = max(p, 1)
+	return q
 }
 
 // WithSort returns the query sorted on key: the opposite direction when it
 // is already sorted on key, else the key's natural direction.
 func (q Query) WithSort(key string) Query {
+	q.Page = 1
 	if q.Sort == key {
 		q.Desc = !q.Desc
 		return q
@@ -190,12 +237,34 @@ func (q Query) Match(r Row) bool {
 	return true
 }
 
-// View is one query's rows of a board.
+// View is one query's rows of a board. Rows holds every row that passes
+// the filters (the CSV export and the scatter use them all); PageRows is
+// the page the query asks for.
 type View struct {
 	*Board
-	Query Query `json:"query"`
-	Rows  []Row `json:"rows"`
-	Total int   `json:"total"` // public models on the board, before filters
+	Query   Query `json:"query"`
+	Rows    []Row `json:"-"`
+	Total   int   `json:"total"`   // public models on the board, before filters
+	Matched int   `json:"matched"` // models that pass the filters
+	Pages   int   `json:"pages"`   // pages of the matched models (at least 1)
+}
+
+// PageBounds returns the half-open range of Rows on the query's page (the
+// last page when the query asks for one beyond it).
+func (v View) PageBounds() (start, end int) {
+	n := len(v.Rows)
+	if v.Query.PerPage <= 0 {
+		return 0, n
+	}
+	page := min(max(v.Query.Page, 1), max(v.Pages, 1))
+	start = min((page-1)*v.Query.PerPage, n)
+	return start, min(start+v.Query.PerPage, n)
+}
+
+// PageRows are the rows on the query's page.
+func (v View) PageRows() []Row {
+	start, end := v.PageBounds()
+	return v.Rows[start:end]
 }
 
 // View filters and sorts the board's rows. Missing values sort last in
@@ -208,7 +277,11 @@ func (b *Board) View(q Query) View {
 		}
 	}
 	SortRows(rows, q.Sort, q.Desc)
-	return View{Board: b, Query: q, Rows: rows, Total: len(b.Rows)}
+	pages := 1
+	if q.PerPage > 0 && len(rows) > q.PerPage {
+		pages = (len(rows) + q.PerPage - 1) / q.PerPage
+	}
+	return View{Board: b, Query: q, Rows: rows, Total: len(b.Rows), Matched: len(rows), Pages: pages}
 }
 
 // sortValue returns a row's value under a numeric key.

@@ -31,10 +31,20 @@ type boardPages struct {
 
 // renderCache keeps rendered representations of the current stamp, keyed
 // by ETag; a new stamp empties it, so nothing stale is ever served.
+// Concurrent requests for a representation that is being rendered wait
+// for that render instead of rendering it again.
 type renderCache struct {
-	mu    sync.Mutex
-	stamp string
-	pages map[string]cached
+	mu        sync.Mutex
+	stamp     string
+	pages     map[string]cached
+	rendering map[string]*rendering // by stamp and ETag
+}
+
+// rendering is one representation being produced.
+type rendering struct {
+	done chan struct{}
+	page cached
+	ok   bool
 }
 
 type cached struct {
@@ -72,12 +82,44 @@ func (h *boardPages) serveCached(c *gin.Context, stamp string, produce func() (c
 		c.Data(http.StatusOK, p.contentType, p.body)
 		return
 	}
-	p, ok := produce()
-	if !ok {
+	key := stamp + "\x00" + etag
+	rc := &h.cache
+	rc.mu.Lock()
+	if r, ok := rc.rendering[key]; ok {
+		rc.mu.Unlock()
+		select {
+		case <-r.done:
+		case <-c.Request.Context().Done():
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+			return
+		}
+		if r.ok {
+			c.Data(http.StatusOK, r.page.contentType, r.page.body)
+			return
+		}
+		// The first render failed and answered its own request; try once more.
+		if p, ok := produce(); ok {
+			c.Data(http.StatusOK, p.contentType, p.body)
+		}
 		return
 	}
-	h.cache.put(stamp, etag, p)
-	c.Data(http.StatusOK, p.contentType, p.body)
+	if rc.rendering == nil {
+		rc.rendering = map[string]*rendering{}
+	}
+	r := &rendering{done: make(chan struct{})}
+	rc.rendering[key] = r
+	rc.mu.Unlock()
+	r.page, r.ok = produce()
+	if r.ok {
+		rc.put(stamp, etag, r.page)
+	}
+	rc.mu.Lock()
+	delete(rc.rendering, key)
+	rc.mu.Unlock()
+	close(r.done)
+	if r.ok {
+		c.Data(http.StatusOK, r.page.contentType, r.page.body)
+	}
 }
 
 // renderBytes executes a template into memory.
@@ -189,36 +231,62 @@ func (h *boardPages) page(c *gin.Context, status int, name string, data any) {
 
 // view reads the board and the query, or answers the error.
 func (h *boardPages) view(c *gin.Context, api bool) (leaderboard.View, bool) {
-	b, err := h.lb.Board(c.Request.Context())
-	if err != nil {
-		h.fail(c, api, err)
-		return leaderboard.View{}, false
-	}
-	q, err := b.ParseQuery(c.Request.URL.Query())
-	if err != nil {
-		h.fail(c, api, err)
+	b, q, ok := h.query(c, api)
+	if !ok {
 		return leaderboard.View{}, false
 	}
 	return b.View(q), true
 }
 
+// query reads the board and the query, or answers the error. The view
+// itself (filtering and sorting every row) is left to the caller, to do
+// only when the representation is not cached.
+func (h *boardPages) query(c *gin.Context, api bool) (*leaderboard.Board, leaderboard.Query, bool) {
+	b, err := h.lb.Board(c.Request.Context())
+	if err != nil {
+		h.fail(c, api, err)
+		return nil, leaderboard.Query{}, false
+	}
+	q, err := b.ParseQuery(c.Request.URL.Query())
+	if err != nil {
+		h.fail(c, api, err)
+		return nil, leaderboard.Query{}, false
+	}
+	return b, q, true
+}
+
 // boardJSONBody is the JSON of a view.
 type boardJSONBody struct {
 	leaderboard.View
+	Rows                []leaderboard.Row `json:"rows"` // the query's page
 	AggregateDefinition string            `json:"aggregate_definition"`
 	TieRule             string            `json:"tie_rule"`
 	Links               map[string]string `json:"links"`
 }
 
 func (h *boardPages) boardJSON(c *gin.Context) {
-	v, ok := h.view(c, true)
-	if !ok || h.fresh(c, v.Stamp, v.Query.Values().Encode()) {
+	b, q, ok := h.query(c, true)
+	if !ok || h.fresh(c, b.Stamp, q.Values().Encode()) {
 		return
 	}
-	qs := v.Query.Values().Encode()
-	h.serveCached(c, v.Stamp, func() (cached, bool) {
-		body, err := json.Marshal(boardJSONBody{View: v, AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule,
-			Links: map[string]string{"html": "/leaderboard?" + qs, "csv": "/leaderboard.csv?" + qs, "scatter": "/leaderboard/scatter?" + qs}})
+	h.serveCached(c, b.Stamp, func() (cached, bool) {
+		v := b.View(q)
+		qs := q.Values().Encode()
+		all := q.WithPage(1).Values()
+		all.Del("per_page")
+		links := map[string]string{"html": "/leaderboard?" + qs, "csv": "/leaderboard.csv?" + all.Encode(), "scatter": "/leaderboard/scatter?" + all.Encode()}
+		if q.PerPage > 0 {
+			page, _ := v.PageBounds()
+			page = page/q.PerPage + 1
+			if page > 1 {
+				links["prev"] = "/api/v1/leaderboard?" + q.WithPage(page-1).Values().Encode()
+			}
+			if page < v.Pages {
+				links["next"] = "/api/v1/leaderboard?" + q.WithPage(page+1).Values().Encode()
+			}
+		}
+		body, err := json.Marshal(boardJSONBody{View: v, Rows: v.PageRows(), AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule,
+			Links: links})
 		if err != nil {
 			h.fail(c, true, fmt.Errorf("encode leaderboard: %w", err))
 			return cached{}, false
@@ -228,12 +296,13 @@ func (h *boardPages) boardJSON(c *gin.Context) {
 }
 
 func (h *boardPages) boardCSV(c *gin.Context) {
-	v, ok := h.view(c, true)
-	if !ok || h.fresh(c, v.Stamp, v.Query.Values().Encode()) {
+	bd, q, ok := h.query(c, true)
+	if !ok || h.fresh(c, bd.Stamp, q.Values().Encode()) {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="whiskerbench-leaderboard.csv"`)
-	h.serveCached(c, v.Stamp, func() (cached, bool) {
+	h.serveCached(c, bd.Stamp, func() (cached, bool) {
+		v := bd.View(q)
 		var b bytes.Buffer
 		if err := v.WriteCSV(&b); err != nil {
 			h.fail(c, true, err)
@@ -292,8 +361,10 @@ type boardPage struct {
 	Refs, Paper                    []refView
 	Selects                        []selectView
 	MinParams, MaxParams           string
-	Sort, Dir                      string
+	Sort, Dir, PerPage             string
 	Shown, Total                   int
+	First, Last, Page, Pages       int
+	PrevHref, NextHref, AllHref    string
 	Filtered                       bool
 	CSVHref, JSONHref, ScatterHref string
 	AggregateDefinition, TieRule   string
@@ -341,12 +412,35 @@ func refCells(r leaderboard.ReferenceRow, cols []leaderboard.Column) []cellView 
 func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 	q := v.Query
 	link := func(p string, qq leaderboard.Query) string { return p + "?" + qq.Values().Encode() }
+	whole := q.WithPage(1)
+	whole.PerPage = leaderboard.DefaultPerPage
+	start, end := v.PageBounds()
 	p := boardPage{pageHead: h.head("Leaderboard — whiskerbench", path), Shown: len(v.Rows), Total: v.Total, Filtered: q.Filtered(),
-		CSVHref: link("/leaderboard.csv", q), JSONHref: link("/api/v1/leaderboard", q), ScatterHref: link("/leaderboard/scatter", q),
+		CSVHref: link("/leaderboard.csv", whole), JSONHref: link("/api/v1/leaderboard", q), ScatterHref: link("/leaderboard/scatter", whole),
+		First: start + 1, Last: end, Page: 1, Pages: max(v.Pages, 1),
 		AggregateDefinition: leaderboard.AggregateDefinition, TieRule: leaderboard.TieRule, PaperSource: leaderboard.PaperSource, PaperCaveat: leaderboard.PaperCaveat,
 		Sort: q.Sort, Dir: "asc", ColumnCount: 6 + len(v.Columns) + 1}
 	if q.Desc {
 		p.Dir = "desc"
+	}
+	if q.PerPage > 0 {
+		p.Page = start/q.PerPage + 1
+		if q.PerPage != leaderboard.DefaultPerPage {
+			p.PerPage = strconv.Itoa(q.PerPage)
+		}
+		if p.Page > 1 {
+			p.PrevHref = link(path, q.WithPage(p.Page-1))
+		}
+		if p.Page < p.Pages {
+			p.NextHref = link(path, q.WithPage(p.Page+1))
+		}
+	} else {
+		p.PerPage = "all"
+	}
+	if p.Pages > 1 {
+		all := q.WithPage(1)
+		all.PerPage = 0
+		p.AllHref = link(path, all)
 	}
 	if q.MinParams != nil {
 		p.MinParams = strconv.FormatInt(*q.MinParams, 10)
@@ -380,7 +474,7 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 		p.Headers = append(p.Headers, th(c.Label, c.Key, sub, c.Interval, true))
 	}
 	p.Headers = append(p.Headers, th("Aggregate", leaderboard.KeyAggregate, "mean of normalised scores", leaderboard.AggregateDefinition, true))
-	for _, r := range v.Rows {
+	for _, r := range v.PageRows() {
 		fam := r.Family
 		if r.Encoder != "" || r.Attender != "" {
 			fam += " (" + strings.Trim(r.Encoder+" / "+r.Attender, " /") + ")"
@@ -418,12 +512,12 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 }
 
 func (h *boardPages) boardHTML(c *gin.Context) {
-	v, ok := h.view(c, false)
-	if !ok || h.fresh(c, v.Stamp, v.Query.Values().Encode()) {
+	b, q, ok := h.query(c, false)
+	if !ok || h.fresh(c, b.Stamp, q.Values().Encode()) {
 		return
 	}
-	h.serveCached(c, v.Stamp, func() (cached, bool) {
-		return h.renderBytes(c, "leaderboard.html", h.boardPageOf(v, "/leaderboard"))
+	h.serveCached(c, b.Stamp, func() (cached, bool) {
+		return h.renderBytes(c, "leaderboard.html", h.boardPageOf(b.View(q), "/leaderboard"))
 	})
 }
 

@@ -168,40 +168,7 @@ func ptr(v float64) *float64 {
 func AddScores(t testing.TB, db *gorm.DB, b Benchmarks, subID int64, m Model) {
 	t.Helper()
 	now := time.Now().UTC()
-	var rows []submissions.Score
-	add := func(bench int64, scorer, layer, target string, v, lo, hi float64) {
-		if math.IsNaN(v) {
-			return
-		}
-		rows = append(rows, submissions.Score{SubmissionID: subID, BenchmarkID: bench, ScorerVersion: scorer, Layer: layer, Target: target,
-			Value: ptr(v), CILow: ptr(lo), CIHigh: ptr(hi), Details: json.RawMessage("{}"), CreatedAt: now})
-	}
-	nan := math.NaN()
-	lo, hi := m.V2Lo, m.V2Hi
-	if lo == 0 && hi == 0 {
-		lo, hi = m.V2-0.04, m.V2+0.04
-	}
-	add(b.Neural.ID, evaluator.MetricV2, "", "", m.V2, lo, hi)
-	add(b.Neural.ID, evaluator.MetricPaperV1, "", "", m.V1, nan, nan)
-	add(b.Shapes.ID, catalog.ClassificationScorer, "", "top1", m.Top1, nan, nan)
-	add(b.Shapes.ID, catalog.ClassificationScorer, "", "top5", m.Top5, nan, nan)
-	n := float64(len(m.Layers))
-	for i, l := range m.Layers {
-		// A profile that rises to the model score at the last layer.
-		f := (float64(i) + 1) / n
-		for _, target := range []string{"A1", "A2", evaluator.PooledTarget} {
-			if !math.IsNaN(m.V2) {
-				add(b.Neural.ID, evaluator.MetricV2, l, target, m.V2*f, m.V2*f-0.05, m.V2*f+0.05)
-			}
-			if !math.IsNaN(m.V1) {
-				add(b.Neural.ID, evaluator.MetricPaperV1, l, target, m.V1*f, nan, nan)
-			}
-		}
-		if !math.IsNaN(m.Top1) {
-			add(b.Shapes.ID, catalog.ClassificationScorer, l, "top1", m.Top1*f, nan, nan)
-			add(b.Shapes.ID, catalog.ClassificationScorer, l, "top5", m.Top5*f, nan, nan)
-		}
-	}
+	rows := ScoreRows(b, subID, m, now)
 	if len(rows) > 0 {
 		if err := db.Create(&rows).Error; err != nil {
 			t.Fatalf("seed scores of submission %d: %v", subID, err)
