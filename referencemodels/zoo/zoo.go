@@ -42,6 +42,10 @@ const (
 	UntrainedSuffix = ".untrained.tar"
 	CurveSuffix     = ".svg"
 	RecordSuffix    = ".json"
+	// SSLSuffix names a self-supervised model's pre-training config: a
+	// model NAME with NAME.ssl.yaml is pre-trained by it, and NAME.yaml is
+	// then the linear probe of that pre-training.
+	SSLSuffix = ".ssl.yaml"
 )
 
 // ClassificationScorer is the scorer version the default benchmark is
@@ -50,14 +54,19 @@ const (
 // builds.
 const ClassificationScorer = "probe-lbfgs-1"
 
-// Entry is one model of the zoo: its name and recorded config.
+// Entry is one model of the zoo: its name and recorded config (for a
+// self-supervised model, the linear probe's config and the pre-training
+// config it probes).
 type Entry struct {
 	Name       string
 	ConfigPath string
 	Config     *train.Config
+	SSLPath    string
+	SSL        *train.Config
 }
 
-// Entries reads every NAME.yaml in dir, sorted by name.
+// Entries reads every NAME.yaml in dir (with NAME.ssl.yaml when there is
+// one), sorted by name.
 func Entries(dir string) ([]Entry, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "*"+ConfigSuffix))
 	if err != nil {
@@ -66,11 +75,30 @@ func Entries(dir string) ([]Entry, error) {
 	sort.Strings(paths)
 	var out []Entry
 	for _, p := range paths {
+		if strings.HasSuffix(p, SSLSuffix) {
+			continue
+		}
 		c, err := train.LoadConfig(p)
 		if err != nil {
 			return nil, fmt.Errorf("zoo: %w", err)
 		}
-		out = append(out, Entry{Name: strings.TrimSuffix(filepath.Base(p), ConfigSuffix), ConfigPath: p, Config: c})
+		e := Entry{Name: strings.TrimSuffix(filepath.Base(p), ConfigSuffix), ConfigPath: p, Config: c}
+		sp := filepath.Join(dir, e.Name+SSLSuffix)
+		switch _, err := os.Stat(sp); {
+		case err == nil:
+			if e.SSL, err = train.LoadConfig(sp); err != nil {
+				return nil, fmt.Errorf("zoo: %w", err)
+			}
+			if c.Probe == nil || e.SSL.ObjectiveKind() == arch.ObjectiveSupervised {
+				return nil, fmt.Errorf("zoo %s: %s must be a probe config and %s a self-supervised one", e.Name, p, sp)
+			}
+			e.SSLPath = sp
+		case !errors.Is(err, os.ErrNotExist):
+			return nil, fmt.Errorf("zoo: %w", err)
+		case c.Probe != nil:
+			return nil, fmt.Errorf("zoo %s: %s is a linear probe but %s is missing", e.Name, p, sp)
+		}
+		out = append(out, e)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("zoo: no *%s configs in %s", ConfigSuffix, dir)
@@ -165,6 +193,15 @@ type Record struct {
 	Untrained        Scores  `json:"untrained"`
 	Commit           string  `json:"commit"`
 	Command          string  `json:"command"`
+	// Objective is how the backbone was trained (supervised, simclr,
+	// simsiam, ae); Augment the self-supervised views' augmentation.
+	Objective string `json:"objective,omitempty"`
+	Augment   string `json:"augment,omitempty"`
+	// SSLEpochs and SSLBestEpoch describe the pre-training of a
+	// self-supervised model (its probe is Epochs, BestEpoch); WallSeconds
+	// then covers both.
+	SSLEpochs    int `json:"ssl_epochs,omitempty"`
+	SSLBestEpoch int `json:"ssl_best_epoch,omitempty"`
 	// Neural is the neural fit of both bundles against the default neural
 	// benchmark, written by 'whiskerbench zoo score' (and at the end of
 	// 'zoo retrain'); nil until scored.
@@ -238,6 +275,28 @@ func Retrain(ctx context.Context, e Entry, d *Data, zooDir string, o Options) (*
 			return nil, fmt.Errorf("zoo %s: discard the old run: %w", e.Name, err)
 		}
 	}
+	var ssl *train.Result
+	seed := cfg.Seed
+	if e.SSL != nil {
+		sc := *e.SSL
+		sc.Dataset, sc.TestDataset = d.Public, ""
+		sc.Out = filepath.Join(o.RunsDir, e.Name+"-ssl")
+		if o.Fresh {
+			if err := os.RemoveAll(sc.Out); err != nil {
+				return nil, fmt.Errorf("zoo %s: discard the old pre-training: %w", e.Name, err)
+			}
+		}
+		log.Info("zoo pre-train", "model", e.Name, "objective", sc.ObjectiveKind(), "run", sc.Out)
+		r, err := train.Run(ctx, &sc, train.Options{Progress: o.Progress, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("zoo %s pre-training: %w", e.Name, err)
+		}
+		ssl = r
+		// The probe reads this run's weights; the untrained twin starts
+		// where the pre-training did.
+		cfg.Probe = &train.ProbeConfig{From: sc.Out}
+		seed = sc.Seed
+	}
 	log.Info("zoo retrain", "model", e.Name, "run", cfg.Out, "dataset", cfg.Dataset)
 	res, err := train.Run(ctx, &cfg, train.Options{Progress: o.Progress, Logger: log})
 	if err != nil {
@@ -270,7 +329,17 @@ func Retrain(ctx context.Context, e Entry, d *Data, zooDir string, o Options) (*
 	if trainSec > 0 {
 		rec.SamplesPerSecond = samples / trainSec
 	}
-	un, err := untrained(ctx, a, &cfg, b.Manifest.Training.Commit)
+	rec.Objective, rec.Augment = b.Manifest.Training.Objective, b.Manifest.Training.Augment
+	if rec.Objective == "" {
+		rec.Objective = arch.ObjectiveSupervised
+	}
+	if ssl != nil {
+		rec.SSLEpochs, rec.SSLBestEpoch = len(ssl.History), ssl.BestEpoch
+		for _, h := range ssl.History {
+			rec.WallSeconds += h.WallSeconds
+		}
+	}
+	un, err := untrained(ctx, a, &cfg, seed, b.Manifest.Training.Commit)
 	if err != nil {
 		return nil, fmt.Errorf("zoo %s untrained twin: %w", e.Name, err)
 	}
@@ -295,11 +364,11 @@ type twin struct {
 	scores Scores
 }
 
-// untrained initialises a with cfg's seed, exactly as the trainer does
-// before its first step, and scores it on the validation and held-out
-// splits.
-func untrained(ctx context.Context, a arch.Config, cfg *train.Config, commit string) (*twin, error) {
-	p, err := a.Init(cfg.Seed)
+// untrained initialises a with seed, exactly as the trainer does before
+// its first step (for a probe: the pre-training's seed), and scores it on
+// the validation and held-out splits.
+func untrained(ctx context.Context, a arch.Config, cfg *train.Config, seed uint64, commit string) (*twin, error) {
+	p, err := a.Init(seed)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +384,7 @@ func untrained(ctx context.Context, a arch.Config, cfg *train.Config, commit str
 	if err != nil {
 		return nil, err
 	}
-	b, err := bundle.New(a, p, bundle.Training{Seed: cfg.Seed, Commit: commit, Metrics: map[string]float64{
+	b, err := bundle.New(a, p, bundle.Training{Seed: seed, Commit: commit, Metrics: map[string]float64{
 		"val_loss": val.Loss, "val_top1": val.Top1, "val_top5": val.Top5,
 		"test_loss": test.Loss, "test_top1": test.Top1, "test_top5": test.Top5,
 	}})
@@ -385,8 +454,8 @@ var ErrNotTrained = errors.New("not retrained yet")
 // Table writes the zoo's Markdown table, one row per entry, from the
 // records; an entry without a record is an error wrapping ErrNotTrained.
 func Table(w io.Writer, zooDir string, entries []Entry) error {
-	fmt.Fprintln(w, "| model | architecture | width | parameters | training data (tactile-shapes-v1 public) | epochs (best) | wall time | held-out top-1 / top-5 trained | untrained twin | neural rsa-paper-v1 trained / untrained | neural rsa-v2 trained [95% CI] / untrained | retrain |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "| model | architecture | training | width | parameters | training data (tactile-shapes-v1 public) | epochs (best) | wall time | held-out top-1 / top-5 trained | untrained twin | neural rsa-paper-v1 trained / untrained | neural rsa-v2 trained [95% CI] / untrained | retrain |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, e := range entries {
 		r, err := ReadRecord(zooDir, e.Name)
 		if errors.Is(err, os.ErrNotExist) {
@@ -400,12 +469,29 @@ func Table(w io.Writer, zooDir string, entries []Entry) error {
 			v1 = fitText(n.Trained["rsa-paper-v1"], false) + " / " + fitText(n.Untrained["rsa-paper-v1"], false)
 			v2 = fitText(n.Trained["rsa-v2"], true) + " / " + fitText(n.Untrained["rsa-v2"], false)
 		}
-		fmt.Fprintf(w, "| %s | %s | %g | %d | `%s` | %d (%d) | %s | %.3f / %.3f | %.3f / %.3f | %s | %s | `%s` |\n",
-			r.Name, r.Architecture, r.Width, r.Parameters, shortDigest(r.DatasetDigest), r.Epochs, r.BestEpoch,
+		fmt.Fprintf(w, "| %s | %s | %s | %g | %d | `%s` | %d (%d) | %s | %.3f / %.3f | %.3f / %.3f | %s | %s | `%s` |\n",
+			r.Name, r.Architecture, r.Training(), r.Width, r.Parameters, shortDigest(r.DatasetDigest), r.Epochs, r.BestEpoch,
 			(time.Duration(r.WallSeconds) * time.Second).String(), r.Trained.TestTop1, r.Trained.TestTop5,
 			r.Untrained.TestTop1, r.Untrained.TestTop5, v1, v2, r.Command)
 	}
 	return nil
+}
+
+// Training says how the model was trained, e.g. "supervised" or
+// "SimCLR (tactile) 16 (9) → linear probe" (pre-training epochs, best).
+func (r *Record) Training() string {
+	names := map[string]string{"simclr": "SimCLR", "simsiam": "SimSiam", "ae": "autoencoder"}
+	n, ok := names[r.Objective]
+	if !ok {
+		if r.Objective == "" {
+			return arch.ObjectiveSupervised
+		}
+		return r.Objective
+	}
+	if r.Augment != "" {
+		n += " (" + r.Augment + ")"
+	}
+	return fmt.Sprintf("%s %d (%d) → linear probe", n, r.SSLEpochs, r.SSLBestEpoch)
 }
 
 // fitText formats a neural score ("0.412", or "0.412 [0.30, 0.51]" with

@@ -208,3 +208,44 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+// TestEntriesPairSSLConfigs: NAME.ssl.yaml is not an entry of its own; it
+// belongs to the probe NAME.yaml, and a probe without it (or a pair whose
+// roles are swapped) is refused.
+func TestEntriesPairSSLConfigs(t *testing.T) {
+	const sup = "dataset: d\nout: o\npreset: {name: timedecay-linear}\noptimizer: {kind: sgd, lr: 0.1}\nschedule: {kind: constant_lr}\nepochs: 1\nbatch_size: 2\nseed: 1\n"
+	const ssl = sup + "objective: simclr\n"
+	const probe = "dataset: d\nout: o\nprobe: {from: x}\noptimizer: {kind: sgd, lr: 0.1}\nschedule: {kind: constant_lr}\nepochs: 1\nbatch_size: 2\nseed: 1\n"
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		want  string // error substring, "" for success
+	}{
+		{"pair", map[string]string{"a.yaml": sup, "b.yaml": probe, "b.ssl.yaml": ssl}, ""},
+		{"probe without pre-training", map[string]string{"b.yaml": probe}, "b.ssl.yaml is missing"},
+		{"pre-training not self-supervised", map[string]string{"b.yaml": probe, "b.ssl.yaml": sup}, "must be a probe config"},
+		{"main config not a probe", map[string]string{"b.yaml": sup, "b.ssl.yaml": ssl}, "must be a probe config"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for n, c := range tc.files {
+				if err := os.WriteFile(filepath.Join(dir, n), []byte(c), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			es, err := Entries(dir)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Entries = %v, want an error containing %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(es) != 2 || es[0].Name != "a" || es[0].SSL != nil || es[1].Name != "b" || es[1].SSL == nil || es[1].SSL.Objective != "simclr" {
+				t.Fatalf("entries = %+v", es)
+			}
+		})
+	}
+}
