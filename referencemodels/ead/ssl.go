@@ -181,11 +181,21 @@ func (b *builder) sequence(xs []*G.Node) ([]*G.Node, error) {
 		}
 		return out, nil
 	case arch.AttenderMamba:
-		// Reading every Mamba position (mambaSeq) is not enabled: its
-		// float64 gradient check disagreed on one backbone element (3.5%)
-		// when every position feeds the loss; the supervised and
-		// contrastive paths read only the last position.
-		return nil, fmt.Errorf("the autoencoder objective does not support the mamba attender yet")
+		// Every position of the one (d, B·T) sequence, in step order.
+		// At the init the t = 0 output is ≈ 0 (a constant first token;
+		// see TestMambaAEGradientAtConstantToken), at the kink of the L1
+		// term, where gops.AEStepLoss takes sign(h) (0 at 0).
+		x, err := b.mambaSeq(fc8)
+		if err != nil {
+			return nil, fmt.Errorf("attender: %w", err)
+		}
+		out := make([]*G.Node, len(fc8))
+		for t := range out {
+			if out[t], err = gops.SelectPosition(x, b.batch, len(fc8), t); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
 	return nil, fmt.Errorf("the autoencoder objective does not support attender %q yet", b.cfg.Attender.Kind)
 }
