@@ -2,10 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/riverqueue/river"
+
+	"github.com/whiskerbench/whiskerbench/referencemodels/zoo"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
 	"github.com/whiskerbench/whiskerbench/submissions/queue"
 	"github.com/whiskerbench/whiskerbench/submissions/store"
@@ -31,6 +35,14 @@ func JobFuncs(cfg Config, st *store.Store, logger *slog.Logger) queue.Funcs {
 			}
 			logger.InfoContext(ctx, "default benchmarks ready", "elapsed", time.Since(start).Round(time.Second))
 			return nil
+		},
+		SeedZoo: func(ctx context.Context) error {
+			_, err := SeedZoo(ctx, cfg, st, zoo.FS(), logger)
+			if errors.Is(err, ErrNoBenchmarks) {
+				logger.InfoContext(ctx, "zoo seeding waits for the default benchmarks", "retry_in", seedSnooze)
+				return river.JobSnooze(seedSnooze)
+			}
+			return err
 		},
 	}
 }

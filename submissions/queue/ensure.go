@@ -50,6 +50,9 @@ type Funcs struct {
 	// EnsureBenchmarks builds and registers the default benchmarks the data
 	// directory lacks. Nil leaves ensure_benchmarks unregistered.
 	EnsureBenchmarks func(ctx context.Context) error
+	// SeedZoo submits, scores and publishes the bundled reference zoo. Nil
+	// leaves seed_zoo unregistered.
+	SeedZoo func(ctx context.Context) error
 }
 
 // Kinds returns the job kinds for the non-nil functions.
@@ -60,6 +63,15 @@ func (f Funcs) Kinds() []Kind {
 		out = append(out, HandleFunc(EnsureBenchmarksTimeout, func(ctx context.Context, _ *river.Job[EnsureBenchmarksArgs]) error {
 			if err := fn(ctx); err != nil {
 				return fmt.Errorf("ensure default benchmarks: %w", err)
+			}
+			return nil
+		}))
+	}
+	if f.SeedZoo != nil {
+		fn := f.SeedZoo
+		out = append(out, HandleFunc(SeedZooTimeout, func(ctx context.Context, _ *river.Job[SeedZooArgs]) error {
+			if err := fn(ctx); err != nil {
+				return fmt.Errorf("seed the reference zoo: %w", err)
 			}
 			return nil
 		}))
