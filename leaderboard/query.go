@@ -33,7 +33,8 @@ const latestPublished = `SELECT model_id, MAX(id) AS submission_id FROM submissi
 // Stamp is a digest of what the board depends on: the submissions' count
 // and latest update (scoring, publishing and re-scoring all update a
 // submission's row), the highest score id, and the benchmark and model
-// tables' sizes. Any new score changes it; it is cheap to compute.
+// tables' sizes, and the ranking changes' progress. Any new score changes
+// it; it is cheap to compute.
 func (s *Service) Stamp(ctx context.Context) (string, error) {
 	var row struct {
 		SubUpdated string `gorm:"column:sub_updated"`
@@ -43,6 +44,8 @@ func (s *Service) Stamp(ctx context.Context) (string, error) {
 		Benches    int64  `gorm:"column:benches"`
 		MaxModel   int64  `gorm:"column:max_model"`
 		Public     int64  `gorm:"column:public"`
+		Changes    int64  `gorm:"column:changes"`
+		Rescored   int64  `gorm:"column:rescored"`
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT
  COALESCE((SELECT CAST(MAX(updated_at) AS TEXT) FROM submissions), '') AS sub_updated,
@@ -51,11 +54,13 @@ func (s *Service) Stamp(ctx context.Context) (string, error) {
  COALESCE((SELECT MAX(id) FROM benchmarks), 0) AS max_bench,
  (SELECT COUNT(*) FROM benchmarks) AS benches,
  COALESCE((SELECT MAX(id) FROM models), 0) AS max_model,
- (SELECT COUNT(*) FROM models WHERE visibility = 'public') AS public`).Scan(&row).Error
+ (SELECT COUNT(*) FROM models WHERE visibility = 'public') AS public,
+ (SELECT COUNT(*) FROM ranking_changes WHERE finished_at IS NOT NULL) + (SELECT COUNT(*) FROM ranking_changes) AS changes,
+ (SELECT COUNT(*) FROM rescores WHERE status <> 'pending') AS rescored`).Scan(&row).Error
 	if err != nil {
 		return "", fmt.Errorf("leaderboard stamp: %w", err)
 	}
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%d|%d|%d|%d|%d", row.SubUpdated, row.Subs, row.MaxScore, row.MaxBench, row.Benches, row.MaxModel, row.Public))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%d|%d|%d|%d|%d|%d|%d", row.SubUpdated, row.Subs, row.MaxScore, row.MaxBench, row.Benches, row.MaxModel, row.Public, row.Changes, row.Rescored))
 	return hex.EncodeToString(h[:12]), nil
 }
 

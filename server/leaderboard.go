@@ -99,6 +99,7 @@ func (s *Server) mountLeaderboard(e *gin.Engine, lb *leaderboard.Service) {
 	e.GET("/benchmarks", h.benchmarksHTML)
 	e.GET("/benchmarks/:name", h.benchmarkHTML)
 	e.GET("/api/v1/leaderboard", h.boardJSON)
+	e.GET("/api/v1/leaderboard/changes", h.changesJSON)
 	e.GET("/api/v1/models/:id", h.modelJSON)
 	e.GET("/api/v1/benchmarks/:name", h.benchmarkJSON)
 }
@@ -298,6 +299,7 @@ type boardPage struct {
 	Benchmarks                     []benchView
 	Synthetic                      bool
 	ColumnCount                    int
+	Changed                        *changeBox // the latest ranking change, if any
 }
 
 func cellOf(c *leaderboard.Cell) cellView {
@@ -420,7 +422,9 @@ func (h *boardPages) boardHTML(c *gin.Context) {
 		return
 	}
 	h.serveCached(c, v.Stamp, func() (cached, bool) {
-		return h.renderBytes(c, "leaderboard.html", h.boardPageOf(v, "/leaderboard"))
+		p := h.boardPageOf(v, "/leaderboard")
+		p.Changed = h.latestChange(c)
+		return h.renderBytes(c, "leaderboard.html", p)
 	})
 }
 

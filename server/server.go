@@ -44,6 +44,7 @@ type Server struct {
 	metrics  *Metrics
 	pages    *template.Template
 	version  string
+	lb       *leaderboard.Service
 }
 
 // New builds the handler. It fails only if the embedded templates are
@@ -69,6 +70,7 @@ func New(d Deps) (*Server, error) {
 		metrics:  NewMetrics(),
 		pages:    pages,
 		version:  d.Version,
+		lb:       d.Leaderboard,
 	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
@@ -194,6 +196,9 @@ type pageData struct {
 	Title   string
 	Path    string
 	Version string
+	// Synthetic is set on the home page while a current neural benchmark
+	// is the synthetic cortex.
+	Synthetic bool
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, data pageData) {
@@ -208,5 +213,13 @@ func (s *Server) render(c *gin.Context, status int, name string, data pageData) 
 }
 
 func (s *Server) home(c *gin.Context) {
-	s.render(c, http.StatusOK, "home.html", pageData{Title: "whiskerbench", Path: "/"})
+	p := pageData{Title: "whiskerbench", Path: "/"}
+	if s.lb != nil {
+		if b, err := s.lb.Board(c.Request.Context()); err == nil {
+			for _, x := range b.Benchmarks {
+				p.Synthetic = p.Synthetic || x.Synthetic
+			}
+		}
+	}
+	s.render(c, http.StatusOK, "home.html", p)
 }
