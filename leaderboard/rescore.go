@@ -79,6 +79,9 @@ func (s *Service) DetectChange(ctx context.Context) (Detected, error) {
 	var last ChangeRecord
 	hasLast := db.Order("id DESC").Limit(1).Find(&last).RowsAffected > 0
 	baseline := reason == "" || (!hasLast && len(from) == 0)
+	if from == nil {
+		from = map[string]VersionRef{}
+	}
 	fj, _ := json.Marshal(from)
 	tj, _ := json.Marshal(to)
 	now := time.Now().UTC()
