@@ -47,10 +47,11 @@ const latestPublished = `SELECT model_id, MAX(id) AS submission_id FROM submissi
 // Stamp is a digest of what the board depends on: the submissions' count
 // and latest update (scoring, publishing and re-scoring all update a
 // submission's row), the highest score id, the benchmark and model
-// tables' sizes, and the number of models that are not public (publishing
-// flips a model's visibility). Any new score changes it. Every part is an
-// index probe or a count over a small index range (migration 00006), so
-// it is read on every request: about 0.2 ms on SQLite at 10 000 models.
+// tables' sizes, the number of models that are not public (publishing
+// flips a model's visibility) and the ranking changes' progress. Any new
+// score changes it. Every part is an index probe or a count over a small
+// index range (migration 00006) or a small table, so it is read on every
+// request: about 0.2 ms on SQLite at 10 000 models.
 func (s *Service) Stamp(ctx context.Context) (string, error) {
 	p, err := s.stampParts(ctx)
 	if err != nil {
@@ -69,19 +70,21 @@ type stampParts struct {
 	MaxModel   int64  `gorm:"column:max_model"`
 	Models     int64  `gorm:"column:models"`
 	Hidden     int64  `gorm:"column:hidden"`
+	Changes    int64  `gorm:"column:changes"`
+	Rescored   int64  `gorm:"column:rescored"`
 }
 
 func (p stampParts) digest() string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%d|%d|%d|%d|%d|%d", p.SubUpdated, p.Subs, p.MaxScore, p.MaxBench, p.Benches, p.MaxModel, p.Models, p.Hidden))
+	h := sha256.Sum256(fmt.Appendf(nil, "%s|%d|%d|%d|%d|%d|%d|%d|%d|%d", p.SubUpdated, p.Subs, p.MaxScore, p.MaxBench, p.Benches, p.MaxModel, p.Models, p.Hidden, p.Changes, p.Rescored))
 	return hex.EncodeToString(h[:12])
 }
 
 // incremental reports whether a board read under p can be brought up to
 // date by reading again only the models whose submissions were updated or
-// scored since: no benchmark version, visibility change or deletion in
-// between (those rebuild from scratch).
+// scored since: no benchmark version, visibility change, deletion or new
+// ranking change in between (those rebuild from scratch).
 func (p stampParts) incremental(next stampParts) bool {
-	return p.MaxBench == next.MaxBench && p.Benches == next.Benches && p.Hidden == next.Hidden &&
+	return p.MaxBench == next.MaxBench && p.Benches == next.Benches && p.Hidden == next.Hidden && p.Changes == next.Changes &&
 		next.Subs >= p.Subs && next.Models >= p.Models && next.MaxModel >= p.MaxModel && next.MaxScore >= p.MaxScore && next.SubUpdated >= p.SubUpdated
 }
 
@@ -95,7 +98,9 @@ func (s *Service) stampParts(ctx context.Context) (stampParts, error) {
  (SELECT COUNT(*) FROM benchmarks) AS benches,
  COALESCE((SELECT MAX(id) FROM models), 0) AS max_model,
  (SELECT COUNT(*) FROM models) AS models,
- (SELECT COUNT(*) FROM models WHERE visibility < 'public') + (SELECT COUNT(*) FROM models WHERE visibility > 'public') AS hidden`).Scan(&row).Error
+ (SELECT COUNT(*) FROM models WHERE visibility < 'public') + (SELECT COUNT(*) FROM models WHERE visibility > 'public') AS hidden,
+ (SELECT COUNT(*) FROM ranking_changes WHERE finished_at IS NOT NULL) + (SELECT COUNT(*) FROM ranking_changes) AS changes,
+ (SELECT COUNT(*) FROM rescores WHERE status <> 'pending') AS rescored`).Scan(&row).Error
 	if err != nil {
 		return stampParts{}, fmt.Errorf("leaderboard stamp: %w", err)
 	}

@@ -143,6 +143,7 @@ func (s *Server) mountLeaderboard(e *gin.Engine, lb *leaderboard.Service, st *st
 	e.GET("/benchmarks", h.benchmarksHTML)
 	e.GET("/benchmarks/:name", h.benchmarkHTML)
 	e.GET("/api/v1/leaderboard", h.boardJSON)
+	e.GET("/api/v1/leaderboard/changes", h.changesJSON)
 	e.GET("/api/v1/models/:id", h.modelJSON)
 	e.GET("/api/v1/benchmarks/:name", h.benchmarkJSON)
 }
@@ -372,6 +373,7 @@ type boardPage struct {
 	Benchmarks                     []benchView
 	Synthetic                      bool
 	ColumnCount                    int
+	Changed                        *changeBox // the latest ranking change, if any
 }
 
 func cellOf(c *leaderboard.Cell) cellView {
@@ -517,7 +519,9 @@ func (h *boardPages) boardHTML(c *gin.Context) {
 		return
 	}
 	h.serveCached(c, b.Stamp, func() (cached, bool) {
-		return h.renderBytes(c, "leaderboard.html", h.boardPageOf(b.View(q), "/leaderboard"))
+		p := h.boardPageOf(b.View(q), "/leaderboard")
+		p.Changed = h.latestChange(c)
+		return h.renderBytes(c, "leaderboard.html", p)
 	})
 }
 

@@ -47,6 +47,7 @@ type Server struct {
 	pages    *template.Template
 	version  string
 	sessions *sessionStore
+	lb       *leaderboard.Service
 }
 
 // New builds the handler. It fails only if the embedded templates are
@@ -73,6 +74,7 @@ func New(d Deps) (*Server, error) {
 		pages:    pages,
 		version:  d.Version,
 		sessions: newSessionStore(),
+		lb:       d.Leaderboard,
 	}
 	e := s.engine
 	e.HandleMethodNotAllowed = true
@@ -202,6 +204,9 @@ type pageData struct {
 	Path    string
 	Version string
 	Refresh int // see pageHead
+	// Synthetic is set on the home page while a current neural benchmark
+	// is the synthetic cortex.
+	Synthetic bool
 }
 
 func (s *Server) render(c *gin.Context, status int, name string, data pageData) {
@@ -216,5 +221,13 @@ func (s *Server) render(c *gin.Context, status int, name string, data pageData) 
 }
 
 func (s *Server) home(c *gin.Context) {
-	s.render(c, http.StatusOK, "home.html", pageData{Title: "whiskerbench", Path: "/"})
+	p := pageData{Title: "whiskerbench", Path: "/"}
+	if s.lb != nil {
+		if b, err := s.lb.Board(c.Request.Context()); err == nil {
+			for _, x := range b.Benchmarks {
+				p.Synthetic = p.Synthetic || x.Synthetic
+			}
+		}
+	}
+	s.render(c, http.StatusOK, "home.html", p)
 }

@@ -78,6 +78,9 @@ type Submission struct {
 	// activations the server computed by running the bundle ("" until
 	// then, and always for an activations submission).
 	ActivationsDigest string
+	// ActivationsInputs is the InputsDigest of the benchmarks the
+	// activations were computed on.
+	ActivationsInputs string
 	// Reproduced is set when the same model has a scored activations
 	// submission and a scored weights submission whose model-level
 	// scores agree.

@@ -42,6 +42,34 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 		Updates(map[string]any{"status": StatusRunning, "started_at": now, "updated_at": now, "progress": 0}).Error; err != nil {
 		return fmt.Errorf("start submission %d: %w", id, err)
 	}
+	return s.score(ctx, sub, false, func(p float64) { s.setProgress(ctx, id, p, progress) })
+}
+
+// Rescore computes a scored submission's scores against the current
+// benchmark versions, adding rows for versions it had none on (older rows
+// stay, shown as scored on an older version). The submission stays scored
+// (and on the board) meanwhile; a weights submission's activations are
+// reused when the benchmark inputs are unchanged, else its bundle is run
+// again. A submission that is not scored is left alone: its own scoring
+// job uses the current versions. progress may be nil.
+func (s *Service) Rescore(ctx context.Context, id int64, progress func(float64)) error {
+	var sub Submission
+	if err := s.db.WithContext(ctx).Take(&sub, id).Error; err != nil {
+		return fmt.Errorf("load submission %d: %w", id, err)
+	}
+	if sub.Status != StatusScored {
+		return nil
+	}
+	if progress == nil {
+		progress = func(float64) {}
+	}
+	return s.score(ctx, sub, true, progress)
+}
+
+// score computes and writes sub's scores on the current benchmarks and
+// marks it scored.
+func (s *Service) score(ctx context.Context, sub Submission, rescore bool, progress func(float64)) error {
+	id := sub.ID
 	cur, err := s.catalog.Current(ctx)
 	if err != nil {
 		return err
@@ -55,7 +83,7 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 	)
 	switch sub.Kind {
 	case KindWeights:
-		if f, layers, err = s.weightsActivations(ctx, sub, cur, func(p float64) { s.setProgress(ctx, id, p, progress) }); err != nil {
+		if f, layers, err = s.weightsActivations(ctx, sub, cur, progress); err != nil {
 			return err
 		}
 		share, base = 0.5, 0.5
@@ -84,7 +112,7 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 			r[k].SubmissionID, r[k].BenchmarkID = id, b.ID
 		}
 		rows = append(rows, r...)
-		s.setProgress(ctx, id, base+share*float64(i+1)/float64(len(cur)), progress)
+		progress(base + share*float64(i+1)/float64(len(cur)))
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.opt.Now()
@@ -99,6 +127,10 @@ func (s *Service) Score(ctx context.Context, id int64, progress func(float64)) e
 			if err != nil {
 				return fmt.Errorf("write scores: %w", err)
 			}
+		}
+		if rescore {
+			// Still scored; the new updated_at tells the board to rebuild.
+			return tx.Model(&Submission{}).Where("id = ?", id).Updates(map[string]any{"updated_at": now}).Error
 		}
 		return tx.Model(&Submission{}).Where("id = ?", id).
 			Updates(map[string]any{"status": StatusScored, "progress": 1, "finished_at": now, "updated_at": now, "error": ""}).Error

@@ -93,12 +93,14 @@ func New(db *gorm.DB, bs blobs.Store, cat *catalog.Catalog, q Enqueuer, o Option
 	return &Service{db: db, blobs: bs, catalog: cat, queue: q, opt: o, log: o.logger()}
 }
 
-var modelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+-]{0,99}$`)
+// modelName allows '/' and parentheses for names such as
+// "zoo/gru-linear (untrained)".
+var modelName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 ._+()/-]{0,99}$`)
 
 func (c Card) validate() []intake.Problem {
 	var p []intake.Problem
 	if !modelName.MatchString(c.Name) {
-		p = append(p, intake.Problem{Array: "card.name", Message: "give the model a name of 1–100 letters, digits, spaces or ._+-"})
+		p = append(p, intake.Problem{Array: "card.name", Message: "give the model a name of 1–100 letters, digits, spaces or ._+-/(), starting with a letter or digit"})
 	}
 	if c.PaperURL != "" && !strings.HasPrefix(c.PaperURL, "https://") && !strings.HasPrefix(c.PaperURL, "http://") {
 		p = append(p, intake.Problem{Array: "card.paper_url", Message: "must be an http(s) URL"})

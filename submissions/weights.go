@@ -229,8 +229,12 @@ func (s *Service) runBundle(ctx context.Context, sub Submission, cur []catalog.B
 	if err != nil {
 		return "", fmt.Errorf("store activations of submission %d: %w", sub.ID, err)
 	}
+	inputsDigest, err := InputsDigest(cur)
+	if err != nil {
+		return "", err
+	}
 	if err := s.db.WithContext(ctx).Model(&Submission{}).Where("id = ?", sub.ID).
-		Updates(map[string]any{"activations_digest": info.Digest, "updated_at": s.opt.Now()}).Error; err != nil {
+		Updates(map[string]any{"activations_digest": info.Digest, "activations_inputs": inputsDigest, "updated_at": s.opt.Now()}).Error; err != nil {
 		return "", fmt.Errorf("record activations of submission %d: %w", sub.ID, err)
 	}
 	return info.Digest, nil
@@ -246,14 +250,18 @@ func (s *Service) failWith(ctx context.Context, id int64, reason string) error {
 }
 
 // weightsActivations returns the activations archive of a weights
-// submission, running its bundle when that has not been done yet (or its
-// blob is gone), and the layers per input that the archive passes
-// intake's activations check with: the very check an upload of that
-// archive would go through.
+// submission, running its bundle when that has not been done yet, its
+// blob is gone, or the benchmark inputs changed since (InputsDigest), and
+// the layers per input that the archive passes intake's activations check
+// with: the very check an upload of that archive would go through.
 func (s *Service) weightsActivations(ctx context.Context, sub Submission, cur []catalog.Benchmark, progress func(float64)) (blobs.File, intake.Layers, error) {
 	digest := sub.ActivationsDigest
 	if digest != "" {
-		if _, err := s.blobs.Stat(ctx, digest); err != nil {
+		inputs, err := InputsDigest(cur)
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := s.blobs.Stat(ctx, digest); err != nil || sub.ActivationsInputs != inputs {
 			digest = ""
 		}
 	}

@@ -82,11 +82,13 @@ func benchmarkCommand() *command {
 				return nil
 			}
 		})
-	importNeural := benchmarkLeaf("import-neural", "register real neural data (Rodgers layout) as a new barrel-cortex version", "--file FILE.npz [--stimulus-order a,b,c,d,e,f] [flags]", 0,
-		func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *catalog.Catalog, []string) error {
+	importNeural := storeLeaf("import-neural", "register real neural data (Rodgers layout) as a new barrel-cortex version and queue re-scoring", "--file FILE.npz [--stimulus-order a,b,c,d,e,f] [flags]", 0,
+		[]string{"data-dir", "database", "workers"},
+		func(fs *flag.FlagSet) func(context.Context, *env, app.Config, *store.Store, []string) error {
 			file := fs.String("file", "", "neural .npz: one float64 array per animal shaped (trials, 6, units), NaN-padded (required)")
 			order := fs.String("stimulus-order", "", "the file's stimulus column order as 6 comma-separated names (default: the canonical concave near, medium, far, convex near, medium, far); e.g. 'convex close,convex medium,...'")
-			return func(ctx context.Context, e *env, cfg app.Config, cat *catalog.Catalog, args []string) error {
+			return func(ctx context.Context, e *env, cfg app.Config, st *store.Store, args []string) error {
+				cat := catalog.New(st.DB)
 				if *file == "" || len(args) > 0 {
 					return usagef("benchmark import-neural needs --file")
 				}
@@ -103,6 +105,13 @@ func benchmarkCommand() *command {
 					return err
 				}
 				fmt.Fprintf(e.stdout, "registered %s version %s (real data, %s)\n", b.Name, b.Version, src.Name)
+				reason, n, err := app.QueueRescoring(ctx, cfg, st, nil)
+				if err != nil {
+					return err
+				}
+				if reason != "" {
+					fmt.Fprintf(e.stdout, "%s: queued %d re-scoring jobs (run by 'whiskerbench serve' or 'whiskerbench worker')\n", reason, n)
+				}
 				return nil
 			}
 		})

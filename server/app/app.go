@@ -133,6 +133,15 @@ func (a *App) Serve(ctx context.Context) error {
 		} else {
 			a.logger.Info("default benchmarks are built by a queued job if the data directory lacks them", "runs_here", a.cfg.RunJobs)
 		}
+	} else if a.cfg.SeedZoo {
+		// Without the build job (which queues the seeding when it is done),
+		// seed_zoo waits for benchmarks registered by other means.
+		if _, err := a.svc.queue.Insert(ctx, queue.SeedZooArgs{}, nil); err != nil {
+			a.logger.Error("could not queue the zoo's seeding", "err", err)
+		}
+	}
+	if a.cfg.SeedZoo {
+		a.logger.Info("the bundled reference zoo is scored and published by a queued job once the default benchmarks are ready (--seed-zoo=false to skip)")
 	}
 	var serveErr error
 	select {

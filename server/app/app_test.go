@@ -33,6 +33,7 @@ func start(t *testing.T, dialect string, mods ...func(*app.Config)) *running {
 	cfg.DataDir = t.TempDir()
 	cfg.ShutdownTimeout = 10 * time.Second
 	cfg.BuildBenchmarks = false
+	cfg.SeedZoo = false // the zoo takes minutes to score; the seeding tests opt in
 	if dialect == "postgres" {
 		cfg.Database = storetest.PostgresDSN(t)
 	}

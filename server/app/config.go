@@ -23,6 +23,7 @@ type Config struct {
 	MaxBodyBytes    int64         // --max-body-bytes
 	ShutdownTimeout time.Duration // --shutdown-timeout
 	BuildBenchmarks bool          // --build-benchmarks
+	SeedZoo         bool          // --seed-zoo
 	BenchmarkSeed   uint64        // --benchmark-test-seed
 	ShapeClasses    int           // --shape-classes
 	ShapePerClass   int           // --shape-per-class
@@ -47,6 +48,7 @@ func Defaults() Config {
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 30 * time.Second,
 		BuildBenchmarks: true,
+		SeedZoo:         true,
 		BenchmarkSeed:   2,
 		ShapeClasses:    5,
 		ShapePerClass:   3,
@@ -93,6 +95,7 @@ func (c *Config) register(fs *flag.FlagSet) {
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest request body accepted by API endpoints other than uploads, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long in-flight requests may take to finish on SIGTERM/SIGINT")
 	fs.BoolVar(&c.BuildBenchmarks, "build-benchmarks", c.BuildBenchmarks, "build and register the default benchmarks in the background when the data directory lacks them")
+	fs.BoolVar(&c.SeedZoo, "seed-zoo", c.SeedZoo, "submit, score and publish the bundled reference zoo (and its untrained twins) once the default benchmarks are ready; idempotent")
 	fs.Uint64Var(&c.BenchmarkSeed, "benchmark-test-seed", c.BenchmarkSeed, "seed of the held-out test objects of tactile-shapes-v1; a hosted instance sets a secret one")
 	fs.IntVar(&c.ShapeClasses, "shape-classes", c.ShapeClasses, "tactile-shapes-v1: shape classes (the default is sized to build in minutes on 2 cores)")
 	fs.IntVar(&c.ShapePerClass, "shape-per-class", c.ShapePerClass, "tactile-shapes-v1: public (train + validation) objects per class, 16 sweeps each")

@@ -2,11 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/whiskerbench/whiskerbench/referencemodels/zoo"
 	"github.com/whiskerbench/whiskerbench/submissions"
@@ -38,6 +41,14 @@ func JobFuncs(cfg Config, st *store.Store, logger *slog.Logger) queue.Funcs {
 		},
 		ZooRetrain: func(ctx context.Context, args queue.ZooRetrainArgs) error {
 			return RetrainZoo(ctx, cfg, args, slogWriter{logger: logger}, logger)
+		},
+		SeedZoo: func(ctx context.Context) error {
+			_, err := SeedZoo(ctx, cfg, st, zoo.FS(), logger)
+			if errors.Is(err, ErrNoBenchmarks) {
+				logger.InfoContext(ctx, "zoo seeding waits for the default benchmarks", "retry_in", seedSnooze)
+				return river.JobSnooze(seedSnooze)
+			}
+			return err
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/whiskerbench/whiskerbench/leaderboard"
 	"github.com/whiskerbench/whiskerbench/submissions"
 	"github.com/whiskerbench/whiskerbench/submissions/blobs"
 	"github.com/whiskerbench/whiskerbench/submissions/catalog"
@@ -54,14 +55,19 @@ type enqueuer struct {
 }
 
 func (e *enqueuer) EnqueueScore(ctx context.Context, id int64) error {
+	_, err := e.insert(ctx, ScoreArgs{SubmissionID: id})
+	return err
+}
+
+// insert adds any job to the queue.
+func (e *enqueuer) insert(ctx context.Context, args river.JobArgs) (queue.Inserted, error) {
 	e.mu.Lock()
 	q := e.q
 	e.mu.Unlock()
 	if q == nil {
-		return errors.New("no job queue")
+		return queue.Inserted{}, errors.New("no job queue")
 	}
-	_, err := q.Insert(ctx, ScoreArgs{SubmissionID: id}, nil)
-	return err
+	return q.Insert(ctx, args, nil)
 }
 
 // newServices builds the blob store, catalogue, submission service and the
@@ -76,7 +82,16 @@ func newServices(ctx context.Context, cfg Config, st *store.Store, logger *slog.
 	enq := &enqueuer{}
 	subs := submissions.New(st.DB, bs, cat, enq, submissions.Options{MaxUploadBytes: cfg.MaxUploadBytes, DailyLimit: cfg.DailyLimit,
 		MaxBundleParams: cfg.MaxBundleParams, MaxBundleTime: time.Duration(cfg.MaxBundleSecs) * time.Second, Logger: logger})
-	kinds := append(JobFuncs(cfg, st, logger).Kinds(), queue.HandleFunc(ScoreTimeout, func(ctx context.Context, job *river.Job[ScoreArgs]) error {
+	lb := leaderboard.New(st.DB)
+	funcs := JobFuncs(cfg, st, logger)
+	ensure := funcs.EnsureBenchmarks
+	funcs.EnsureBenchmarks = func(ctx context.Context) error {
+		if err := ensure(ctx); err != nil {
+			return err
+		}
+		return afterBenchmarks(ctx, cfg, lb, enq, logger)
+	}
+	kinds := append(funcs.Kinds(), rescoreKind(subs, lb, logger), queue.HandleFunc(ScoreTimeout, func(ctx context.Context, job *river.Job[ScoreArgs]) error {
 		id := job.Args.SubmissionID
 		err := subs.Score(ctx, id, func(p float64) {
 			logger.InfoContext(ctx, "scoring", "submission", id, "progress", fmt.Sprintf("%.0f%%", 100*p))

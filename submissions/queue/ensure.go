@@ -53,6 +53,9 @@ type Funcs struct {
 	// ZooRetrain retrains and scores one bundled reference model. Nil
 	// leaves zoo_retrain unregistered.
 	ZooRetrain func(ctx context.Context, args ZooRetrainArgs) error
+	// SeedZoo submits, scores and publishes the bundled reference zoo. Nil
+	// leaves seed_zoo unregistered.
+	SeedZoo func(ctx context.Context) error
 }
 
 // Kinds returns the job kinds for the non-nil functions.
@@ -69,6 +72,15 @@ func (f Funcs) Kinds() []Kind {
 	}
 	if f.ZooRetrain != nil {
 		out = append(out, zooRetrainKind(f.ZooRetrain))
+	}
+	if f.SeedZoo != nil {
+		fn := f.SeedZoo
+		out = append(out, HandleFunc(SeedZooTimeout, func(ctx context.Context, _ *river.Job[SeedZooArgs]) error {
+			if err := fn(ctx); err != nil {
+				return fmt.Errorf("seed the reference zoo: %w", err)
+			}
+			return nil
+		}))
 	}
 	return out
 }
