@@ -64,9 +64,18 @@ func TestBundledModels(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := e.Config.Architecture(5)
+			// A probe's architecture is its pre-training's backbone with a
+			// linear decoder; its twin starts from the pre-training's seed.
+			src, seed := e.Config, e.Config.Seed
+			if e.SSL != nil {
+				src, seed = e.SSL, e.SSL.Seed
+			}
+			want, err := src.Architecture(5)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if e.SSL != nil {
+				want.Decoder = arch.DecoderConfig{Kind: arch.DecoderLinear}
 			}
 			if !reflect.DeepEqual(tr.Manifest.Arch, want) || !reflect.DeepEqual(un.Manifest.Arch, want) {
 				t.Fatalf("bundled architectures differ from %s", e.ConfigPath)
@@ -75,7 +84,7 @@ func TestBundledModels(t *testing.T) {
 			if tt.Epochs < 1 || tt.DatasetDigest == "" || tt.Seed != e.Config.Seed {
 				t.Errorf("trained bundle provenance %+v", tt)
 			}
-			if ut.Epochs != 0 || ut.Seed != e.Config.Seed {
+			if ut.Epochs != 0 || ut.Seed != seed {
 				t.Errorf("untrained twin provenance %+v", ut)
 			}
 			if _, ok := tt.Metrics["test_top1"]; !ok {
@@ -88,7 +97,7 @@ func TestBundledModels(t *testing.T) {
 			if n, _ := want.Count(); rec.Parameters != n || rec.DatasetDigest != tt.DatasetDigest || rec.Trained.TestTop1 != tt.Metrics["test_top1"] {
 				t.Errorf("record %+v disagrees with the bundle", rec)
 			}
-			init, err := want.Init(e.Config.Seed)
+			init, err := want.Init(seed)
 			if err != nil {
 				t.Fatal(err)
 			}
