@@ -33,13 +33,7 @@ func TestBatchNormForward(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var v G.Value
-		G.Read(y, &v)
-		vm := G.NewTapeMachine(g)
-		defer vm.Close()
-		if err := vm.RunAll(); err != nil {
-			t.Fatal(err)
-		}
+		v := evalNode(t, g, y)
 		return append([]float64(nil), v.Data().([]float64)...)
 	}
 	got := run(true)

@@ -85,13 +85,7 @@ func runDtype(t *testing.T, dt tensor.Dtype, shapes [][]int, vals [][]float64, b
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v G.Value
-	G.Read(out, &v)
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	v := evalNode(t, g, out)
 	switch d := v.Data().(type) {
 	case []float64:
 		return append([]float64(nil), d...)

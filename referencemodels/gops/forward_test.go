@@ -21,13 +21,7 @@ func run(t *testing.T, shapes [][]int, vals [][]float64, b builder) []float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v G.Value
-	G.Read(out, &v)
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	v := evalNode(t, g, out)
 	switch d := v.Data().(type) {
 	case float64:
 		return []float64{d}

@@ -200,3 +200,16 @@ func TestGradients(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { gradCheck(t, tc.shapes, tc.diff, tc.init, tc.build) })
 	}
 }
+
+// evalNode runs g once in a fresh tape machine and returns out's value.
+func evalNode(t *testing.T, g *G.ExprGraph, out *G.Node) G.Value {
+	t.Helper()
+	var v G.Value
+	G.Read(out, &v)
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

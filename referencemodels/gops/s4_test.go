@@ -92,13 +92,7 @@ func s4dGraph(t *testing.T, dt tensor.Dtype, p s4dParams, u []float64, B, L int)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v G.Value
-	G.Read(y, &v)
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	v := evalNode(t, g, y)
 	out := make([]float64, len(u))
 	switch d := v.Data().(type) {
 	case []float64:

@@ -22,13 +22,7 @@ func evalScalar(t *testing.T, vals [][]float64, shapes [][]int, f func(in []*G.N
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v G.Value
-	G.Read(out, &v)
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	v := evalNode(t, g, out)
 	return v.Data().(float64)
 }
 
@@ -141,13 +135,7 @@ func TestConvTransposeWeightMatchesDirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v G.Value
-	G.Read(y, &v)
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	v := evalNode(t, g, y)
 	got := v.Data().([]float64)
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > 1e-10 {

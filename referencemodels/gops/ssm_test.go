@@ -88,13 +88,7 @@ func run32(t *testing.T, vals [][]float32, shapes [][]int, build builder) []floa
 	if err != nil {
 		t.Fatal(err)
 	}
-	var v G.Value
-	G.Read(out, &v)
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		t.Fatal(err)
-	}
+	v := evalNode(t, g, out)
 	return append([]float32(nil), v.Data().([]float32)...)
 }
 
