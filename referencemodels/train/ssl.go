@@ -115,16 +115,11 @@ func (r *sslRun) close() {
 
 func (r *sslRun) setup(ctx context.Context) error {
 	cfg := r.cfg
-	m, err := tactile.ReadManifest(cfg.Dataset)
+	m, digest, err := openDataset(cfg.Dataset)
 	if err != nil {
 		return err
 	}
-	if !m.Complete {
-		return fmt.Errorf("dataset %s is not completely built (run 'whiskerbench dataset build' again to finish it)", cfg.Dataset)
-	}
-	if r.digest, err = DatasetDigest(cfg.Dataset); err != nil {
-		return err
-	}
+	r.digest = digest
 	if r.arch, err = cfg.Architecture(len(m.ClassNames)); err != nil {
 		return err
 	}
@@ -139,12 +134,8 @@ func (r *sslRun) setup(ctx context.Context) error {
 	if r.train.n == 0 || r.val.n == 0 {
 		return fmt.Errorf("dataset %s has %d train and %d validation sweeps; training needs both splits", cfg.Dataset, r.train.n, r.val.n)
 	}
-	r.commit = r.opts.Commit
-	if r.commit == "" {
-		r.commit = Commit(ctx)
-	}
-	if err := os.MkdirAll(filepath.Join(cfg.Out, CheckpointDir), 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
+	if r.commit, err = prepareOut(ctx, cfg, r.opts); err != nil {
+		return err
 	}
 	specs, err := r.arch.SSLSpecs(r.head)
 	if err != nil {
@@ -161,11 +152,8 @@ func (r *sslRun) setup(ctx context.Context) error {
 	case err != nil:
 		return err
 	default:
-		if st.ConfigDigest != cfg.Digest() {
-			return fmt.Errorf("%s holds a run of a different config; give the config that started it, or another out directory", cfg.Out)
-		}
-		if st.DatasetDigest != r.digest {
-			return fmt.Errorf("%s was trained on a different dataset (%s, now %s); use another out directory", cfg.Out, st.DatasetDigest, r.digest)
+		if err := st.resumable(cfg, r.digest); err != nil {
+			return err
 		}
 		src, err := loadSSL(filepath.Join(cfg.Out, SSLManifestFile))
 		if err != nil {

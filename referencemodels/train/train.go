@@ -223,16 +223,11 @@ func (r *run) close() {
 
 func (r *run) setup(ctx context.Context) error {
 	cfg := r.cfg
-	m, err := tactile.ReadManifest(cfg.Dataset)
+	m, digest, err := openDataset(cfg.Dataset)
 	if err != nil {
 		return err
 	}
-	if !m.Complete {
-		return fmt.Errorf("dataset %s is not completely built (run 'whiskerbench dataset build' again to finish it)", cfg.Dataset)
-	}
-	if r.digest, err = DatasetDigest(cfg.Dataset); err != nil {
-		return err
-	}
+	r.digest = digest
 	if cfg.Probe != nil {
 		if r.probe, err = loadProbeSource(ctx, cfg.Probe.From); err != nil {
 			return err
@@ -257,12 +252,8 @@ func (r *run) setup(ctx context.Context) error {
 	if r.train.n == 0 || r.val.n == 0 {
 		return fmt.Errorf("dataset %s has %d train and %d validation sweeps; training needs both splits", cfg.Dataset, r.train.n, r.val.n)
 	}
-	r.commit = r.opts.Commit
-	if r.commit == "" {
-		r.commit = Commit(ctx)
-	}
-	if err := os.MkdirAll(filepath.Join(cfg.Out, CheckpointDir), 0o755); err != nil {
-		return fmt.Errorf("create output directory: %w", err)
+	if r.commit, err = prepareOut(ctx, cfg, r.opts); err != nil {
+		return err
 	}
 	r.opt = newOptimizer(cfg.Optimizer)
 	st, params, err := loadCheckpoint(filepath.Join(cfg.Out, CheckpointDir), r.arch, r.opt)
@@ -280,11 +271,8 @@ func (r *run) setup(ctx context.Context) error {
 	case err != nil:
 		return err
 	default:
-		if st.ConfigDigest != cfg.Digest() {
-			return fmt.Errorf("%s holds a run of a different config; give the config that started it, or another out directory", cfg.Out)
-		}
-		if st.DatasetDigest != r.digest {
-			return fmt.Errorf("%s was trained on a different dataset (%s, now %s); use another out directory", cfg.Out, st.DatasetDigest, r.digest)
+		if err := st.resumable(cfg, r.digest); err != nil {
+			return err
 		}
 		if st.BestEpoch > 0 {
 			b, err := bundle.Load(ctx, filepath.Join(cfg.Out, BundleFile), bundle.Limits{})
@@ -301,6 +289,48 @@ func (r *run) setup(ctx context.Context) error {
 	n, _ := r.arch.Count()
 	r.log.Info("training", "dataset", cfg.Dataset, "train", r.train.n, "val", r.val.n, "test", r.test.n,
 		"parameters", n, "epochs", cfg.Epochs, "batch", cfg.BatchSize, "optimizer", cfg.OptimizerName(), "schedule", cfg.ScheduleName())
+	return nil
+}
+
+// openDataset reads the manifest of the training dataset in dir, checks
+// that it is completely built and returns it with its digest.
+func openDataset(dir string) (*tactile.Manifest, string, error) {
+	m, err := tactile.ReadManifest(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if !m.Complete {
+		return nil, "", fmt.Errorf("dataset %s is not completely built (run 'whiskerbench dataset build' again to finish it)", dir)
+	}
+	digest, err := DatasetDigest(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	return m, digest, nil
+}
+
+// prepareOut creates the run's checkpoint directory and returns the commit
+// the run records.
+func prepareOut(ctx context.Context, cfg *Config, opts Options) (string, error) {
+	commit := opts.Commit
+	if commit == "" {
+		commit = Commit(ctx)
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Out, CheckpointDir), 0o755); err != nil {
+		return "", fmt.Errorf("create output directory: %w", err)
+	}
+	return commit, nil
+}
+
+// resumable reports why a checkpoint cannot continue under cfg on the
+// dataset with digest, or nil.
+func (st *state) resumable(cfg *Config, digest string) error {
+	if st.ConfigDigest != cfg.Digest() {
+		return fmt.Errorf("%s holds a run of a different config; give the config that started it, or another out directory", cfg.Out)
+	}
+	if st.DatasetDigest != digest {
+		return fmt.Errorf("%s was trained on a different dataset (%s, now %s); use another out directory", cfg.Out, st.DatasetDigest, digest)
+	}
 	return nil
 }
 
