@@ -46,24 +46,13 @@ same absolute path, which they must all see (a shared volume).`,
 			fresh := fs.Bool("fresh", false, "discard existing runs and train from scratch")
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "simulation workers when the benchmark must be built")
 			return func(ctx context.Context, args []string) error {
-				if *all == (len(args) > 0) {
-					return usagef("zoo retrain takes model NAMEs or --all")
-				}
-				if *workers < 1 {
-					return usagef("zoo retrain: --workers %d must be positive", *workers)
-				}
 				if err := finish(); err != nil {
 					return usagef("%v", err)
 				}
 				dataDir := &cfg.DataDir
-				entries, err := zoo.Entries(*out)
+				entries, err := zooEntries("retrain", *out, *all, args, *workers)
 				if err != nil {
 					return err
-				}
-				if !*all {
-					if entries, err = zoo.Select(entries, args); err != nil {
-						return usagef("%v", err)
-					}
 				}
 				log := slog.New(slog.NewTextHandler(e.stderr, nil))
 				if *enqueue {
@@ -107,20 +96,9 @@ NAME.json and prints the table. 'zoo retrain' does this after training.`,
 			out := fs.String("out", filepath.Join("referencemodels", "zoo"), "zoo directory")
 			workers := fs.Int("workers", runtime.GOMAXPROCS(0), "simulation workers when the benchmark must be built")
 			return func(ctx context.Context, args []string) error {
-				if *all == (len(args) > 0) {
-					return usagef("zoo score takes model NAMEs or --all")
-				}
-				if *workers < 1 {
-					return usagef("zoo score: --workers %d must be positive", *workers)
-				}
-				entries, err := zoo.Entries(*out)
+				entries, err := zooEntries("score", *out, *all, args, *workers)
 				if err != nil {
 					return err
-				}
-				if !*all {
-					if entries, err = zoo.Select(entries, args); err != nil {
-						return usagef("%v", err)
-					}
 				}
 				log := slog.New(slog.NewTextHandler(e.stderr, nil))
 				if err := submissions.ScoreZoo(ctx, entries, *out, filepath.Join(*dataDir, "benchmarks"), *workers, e.stderr, log); err != nil {
@@ -149,6 +127,28 @@ NAME.json and prints the table. 'zoo retrain' does this after training.`,
 		},
 	}
 	return &command{name: "zoo", short: "the bundled reference models: retrain, score and list", subs: []*command{retrain, score, list}}
+}
+
+// zooEntries checks the arguments of 'zoo retrain|score' (model NAMEs or
+// --all, a positive worker count) and returns the entries they select.
+func zooEntries(sub, dir string, all bool, names []string, workers int) ([]zoo.Entry, error) {
+	if all == (len(names) > 0) {
+		return nil, usagef("zoo %s takes model NAMEs or --all", sub)
+	}
+	if workers < 1 {
+		return nil, usagef("zoo %s: --workers %d must be positive", sub, workers)
+	}
+	entries, err := zoo.Entries(dir)
+	if err != nil {
+		return nil, err
+	}
+	if all {
+		return entries, nil
+	}
+	if entries, err = zoo.Select(entries, names); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return entries, nil
 }
 
 // enqueueZoo inserts one zoo_retrain job per entry into cfg's queue.
