@@ -35,7 +35,9 @@ func loadProbeSource(ctx context.Context, from string) (*probeSource, error) {
 			return nil, fmt.Errorf("probe.from: %w", err)
 		}
 		ps.arch, ps.objective, ps.augment = w.manifest.Arch, w.manifest.Head.Objective, w.manifest.Augment
-		ps.source = fmt.Sprintf("%s (ssl.npz sha256:%s, best epoch %d of %d)", from, w.manifest.WeightsSHA256, w.manifest.Training.BestEpoch, w.manifest.Training.Epochs)
+		// The run directory's name, not its path: the digest identifies
+		// the weights, and the bundle must not depend on where they lay.
+		ps.source = fmt.Sprintf("%s (ssl.npz sha256:%s, best epoch %d of %d)", filepath.Base(filepath.Dir(path)), w.manifest.WeightsSHA256, w.manifest.Training.BestEpoch, w.manifest.Training.Epochs)
 		for _, p := range w.params {
 			ps.backbone[p.Name] = p
 		}
@@ -48,7 +50,7 @@ func loadProbeSource(ctx context.Context, from string) (*probeSource, error) {
 		if ps.objective == "" {
 			ps.objective = arch.ObjectiveSupervised
 		}
-		ps.source = fmt.Sprintf("%s (bundle, dataset %s, best epoch %d)", from, b.Manifest.Training.DatasetDigest, b.Manifest.Training.BestEpoch)
+		ps.source = fmt.Sprintf("%s (bundle, dataset %s, best epoch %d)", filepath.Base(from), b.Manifest.Training.DatasetDigest, b.Manifest.Training.BestEpoch)
 		for _, p := range b.Params {
 			ps.backbone[p.Name] = p
 		}

@@ -137,7 +137,7 @@ func TestSimCLRThenProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := b.Manifest.Training
-	if tr.Objective != arch.ObjectiveSimCLR || tr.Augment != "tactile-no-temporal" || !strings.Contains(tr.SSLSource, sslOut) || b.Manifest.Arch.Decoder.Kind != arch.DecoderLinear {
+	if tr.Objective != arch.ObjectiveSimCLR || tr.Augment != "tactile-no-temporal" || !strings.HasPrefix(tr.SSLSource, filepath.Base(sslOut)+" (ssl.npz sha256:") || strings.Contains(tr.SSLSource, "/") || b.Manifest.Arch.Decoder.Kind != arch.DecoderLinear {
 		t.Errorf("probe provenance %+v, decoder %+v", tr, b.Manifest.Arch.Decoder)
 	}
 	src := map[string][]float32{}
