@@ -22,6 +22,9 @@ func TestZooList(t *testing.T) {
 		t.Fatalf("zoo list: exit %d: %s", r.code, r.stderr)
 	}
 	for _, c := range cfgs {
+		if strings.HasSuffix(c, zoo.SSLSuffix) {
+			continue // a pre-training config, listed under its probe's name
+		}
 		name := strings.TrimSuffix(filepath.Base(c), ".yaml")
 		if !strings.Contains(r.stdout, "| "+name+" |") {
 			t.Errorf("zoo list lacks %s:\n%s", name, r.stdout)
