@@ -43,6 +43,7 @@ func startApp(t *testing.T) (*app.App, string, *benchmarks.Spec) {
 	}
 	cfg := app.Defaults()
 	cfg.Listen, cfg.DataDir, cfg.BuildBenchmarks, cfg.ShutdownTimeout = "127.0.0.1:0", t.TempDir(), false, 10*time.Second
+	cfg.SeedZoo = false // the zoo would occupy the job runner for minutes
 	actx, cancel := context.WithCancel(ctx)
 	a, err := app.Start(actx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {

@@ -60,7 +60,7 @@ func neuralBenchmark(t *testing.T, cat *catalog.Catalog) {
 // model-level scores; a bad file is answered with every problem.
 func TestSubmitWait(t *testing.T) {
 	cfg := app.Defaults()
-	cfg.Listen, cfg.DataDir, cfg.BuildBenchmarks = "127.0.0.1:0", t.TempDir(), false
+	cfg.Listen, cfg.DataDir, cfg.BuildBenchmarks, cfg.SeedZoo = "127.0.0.1:0", t.TempDir(), false, false
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.Start(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
