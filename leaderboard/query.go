@@ -25,6 +25,8 @@ type Service struct {
 	snap     Snapshot
 	parts    stampParts
 	building map[string]*build // boards being built, by stamp
+
+	stamps stampFlight // concurrent stamp reads, coalesced
 }
 
 // build is one board being built; the requests that want its stamp wait
@@ -88,7 +90,13 @@ func (p stampParts) incremental(next stampParts) bool {
 		next.Subs >= p.Subs && next.Models >= p.Models && next.MaxModel >= p.MaxModel && next.MaxScore >= p.MaxScore && next.SubUpdated >= p.SubUpdated
 }
 
+// stampParts reads the stamp's figures; concurrent callers share a read
+// that started after all of them arrived (stampFlight), never an older one.
 func (s *Service) stampParts(ctx context.Context) (stampParts, error) {
+	return s.stamps.do(ctx, s.readStampParts)
+}
+
+func (s *Service) readStampParts(ctx context.Context) (stampParts, error) {
 	var row stampParts
 	err := s.db.WithContext(ctx).Raw(`SELECT
  COALESCE(CAST((SELECT MAX(updated_at) FROM submissions) AS TEXT), '') AS sub_updated,
