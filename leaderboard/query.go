@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -141,8 +142,12 @@ func (s *Service) load(ctx context.Context, stamp string) (Snapshot, error) {
 func (s *Service) loadModels(ctx context.Context, ids []int64) ([]ModelRecord, []ScoreRecord, error) {
 	db := s.db.WithContext(ctx)
 	latest, args := fmt.Sprintf(latestPublished, ""), []any{true, submissions.StatusScored}
+	onlyModels, modelArgs := "", args
 	if ids != nil {
 		latest, args = fmt.Sprintf(latestPublished, "AND model_id IN ?"), append(args, ids)
+		// Naming the models in the outer query too lets SQLite probe them
+		// by primary key instead of walking every public model.
+		onlyModels, modelArgs = " AND m.id IN ?", append(slices.Clip(args), ids)
 	}
 	var models []ModelRecord
 	var scores []ScoreRecord
@@ -153,8 +158,8 @@ SELECT m.id AS model_id, m.name, l.name AS lab, m.family, m.encoder, m.attender,
 FROM latest JOIN submissions s ON s.id = latest.submission_id
  JOIN models m ON m.id = latest.model_id
  JOIN labs l ON l.id = m.lab_id
-WHERE m.visibility = 'public'
-ORDER BY m.id`, args...).Scan(&models).Error
+WHERE m.visibility = 'public'`+onlyModels+`
+ORDER BY m.id`, modelArgs...).Scan(&models).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("leaderboard models: %w", err)
 	}
