@@ -391,7 +391,7 @@ func Build(s Snapshot) *Board {
 			}
 			row.Cells[c.col.Key] = cell
 		}
-		row.Aggregate = aggregateCell(row, board.Columns, cur, figs)
+		row.Aggregate = aggregateCell(&row, board.Columns, cur, figs)
 		board.Rows = append(board.Rows, row)
 	}
 
@@ -408,7 +408,7 @@ func Build(s Snapshot) *Board {
 }
 
 // aggregateCell computes the aggregate of a row's current-version cells.
-func aggregateCell(row Row, cols []Column, cur []catalog.Benchmark, figs map[int64]figures) *Cell {
+func aggregateCell(row *Row, cols []Column, cur []catalog.Benchmark, figs map[int64]figures) *Cell {
 	var parts []Part
 	var versions []string
 	for _, b := range cur {
@@ -531,10 +531,10 @@ func referenceRows(cur []catalog.Benchmark, figs map[int64]figures, cols []Colum
 }
 
 func options(rows []Row) Options {
-	set := func(get func(Row) string) []string {
+	set := func(get func(*Row) string) []string {
 		m := map[string]bool{}
-		for _, r := range rows {
-			if v := get(r); v != "" {
+		for i := range rows {
+			if v := get(&rows[i]); v != "" {
 				m[v] = true
 			}
 		}
@@ -546,10 +546,10 @@ func options(rows []Row) Options {
 		return out
 	}
 	return Options{
-		Families:   set(func(r Row) string { return r.Family }),
-		Encoders:   set(func(r Row) string { return r.Encoder }),
-		Attenders:  set(func(r Row) string { return r.Attender }),
-		Objectives: set(func(r Row) string { return r.Objective }),
-		Labs:       set(func(r Row) string { return r.Lab }),
+		Families:   set(func(r *Row) string { return r.Family }),
+		Encoders:   set(func(r *Row) string { return r.Encoder }),
+		Attenders:  set(func(r *Row) string { return r.Attender }),
+		Objectives: set(func(r *Row) string { return r.Objective }),
+		Labs:       set(func(r *Row) string { return r.Lab }),
 	}
 }
