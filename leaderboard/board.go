@@ -3,8 +3,10 @@ package leaderboard
 import (
 	"encoding/json"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/whiskerbench/whiskerbench/datasets/benchmarks"
@@ -368,47 +370,60 @@ func Build(s Snapshot) *Board {
 		}
 	}
 
-	board.Rows = make([]Row, 0, len(s.Models))
-	for mi, m := range s.Models {
-		row := Row{ModelID: m.ModelID, Name: m.Name, Lab: m.Lab, Family: m.Family, Encoder: m.Encoder, Attender: m.Attender, Decoder: m.Decoder,
-			ParamCount: m.ParamCount, TrainingData: m.TrainingData, Objective: m.Objective, PaperURL: m.PaperURL, Reference: m.Reference,
-			SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt(), Cells: make(map[string]*Cell, len(cols))}
-		for ci, c := range cols {
-			slot := best[mi*len(cols)+ci]
-			if slot == 0 {
-				continue
-			}
-			r := s.Scores[slot-1]
-			b := byID[r.BenchmarkID]
-			cell := &Cell{Value: *r.Value, Benchmark: b.Name, BenchmarkVersion: b.Version, Scorer: r.Scorer, Current: b.ID == c.bench.ID}
-			switch {
-			case r.CILow != nil && r.CIHigh != nil && *r.CILow <= *r.CIHigh:
-				cell.CI = &Interval{Low: *r.CILow, High: *r.CIHigh}
-			case c.col.Kind == benchmarks.Classification:
-				if p := figs[b.ID].rawProbe; p != nil {
-					cell.CI = Wilson(cell.Value, p.NTest)
+	// Rows are independent of each other, and so are the columns' ranks:
+	// both are computed in parallel (after a new score every request waits
+	// for this build).
+	board.Rows = make([]Row, len(s.Models))
+	inParallel(len(s.Models), func(lo, hi int) {
+		for mi := lo; mi < hi; mi++ {
+			m := s.Models[mi]
+			row := Row{ModelID: m.ModelID, Name: m.Name, Lab: m.Lab, Family: m.Family, Encoder: m.Encoder, Attender: m.Attender, Decoder: m.Decoder,
+				ParamCount: m.ParamCount, TrainingData: m.TrainingData, Objective: m.Objective, PaperURL: m.PaperURL, Reference: m.Reference,
+				SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt(), Cells: make(map[string]*Cell, len(cols))}
+			for ci, c := range cols {
+				slot := best[mi*len(cols)+ci]
+				if slot == 0 {
+					continue
 				}
+				r := s.Scores[slot-1]
+				b := byID[r.BenchmarkID]
+				cell := &Cell{Value: *r.Value, Benchmark: b.Name, BenchmarkVersion: b.Version, Scorer: r.Scorer, Current: b.ID == c.bench.ID}
+				switch {
+				case r.CILow != nil && r.CIHigh != nil && *r.CILow <= *r.CIHigh:
+					cell.CI = &Interval{Low: *r.CILow, High: *r.CIHigh}
+				case c.col.Kind == benchmarks.Classification:
+					if p := figs[b.ID].rawProbe; p != nil {
+						cell.CI = Wilson(cell.Value, p.NTest)
+					}
+				}
+				row.Cells[c.col.Key] = cell
 			}
-			row.Cells[c.col.Key] = cell
+			row.Aggregate = aggregateCell(&row, board.Columns, cur, figs)
+			board.Rows[mi] = row
 		}
-		row.Aggregate = aggregateCell(row, board.Columns, cur, figs)
-		board.Rows = append(board.Rows, row)
-	}
+	})
 
-	// Ranks per column and for the aggregate, over current-version cells.
+	// Ranks per column and for the aggregate, over current-version cells;
+	// each column's cells are its own, so the columns rank in parallel.
+	rankers := make([]func(*Row) *Cell, 0, len(board.Columns)+1)
 	for _, c := range board.Columns {
-		rankCells(board.Rows, func(r *Row) *Cell { return r.Cells[c.Key] })
+		rankers = append(rankers, func(r *Row) *Cell { return r.Cells[c.Key] })
 	}
-	rankCells(board.Rows, func(r *Row) *Cell { return r.Aggregate })
+	rankers = append(rankers, func(r *Row) *Cell { return r.Aggregate })
+	var wg sync.WaitGroup
+	for _, get := range rankers {
+		wg.Go(func() { rankCells(board.Rows, get) })
+	}
+	board.Options = options(board.Rows)
+	wg.Wait()
 
 	board.References = referenceRows(cur, figs, board.Columns)
 	board.Paper = PaperRows()
-	board.Options = options(board.Rows)
 	return board
 }
 
 // aggregateCell computes the aggregate of a row's current-version cells.
-func aggregateCell(row Row, cols []Column, cur []catalog.Benchmark, figs map[int64]figures) *Cell {
+func aggregateCell(row *Row, cols []Column, cur []catalog.Benchmark, figs map[int64]figures) *Cell {
 	var parts []Part
 	var versions []string
 	for _, b := range cur {
@@ -531,10 +546,10 @@ func referenceRows(cur []catalog.Benchmark, figs map[int64]figures, cols []Colum
 }
 
 func options(rows []Row) Options {
-	set := func(get func(Row) string) []string {
+	set := func(get func(*Row) string) []string {
 		m := map[string]bool{}
-		for _, r := range rows {
-			if v := get(r); v != "" {
+		for i := range rows {
+			if v := get(&rows[i]); v != "" {
 				m[v] = true
 			}
 		}
@@ -546,10 +561,22 @@ func options(rows []Row) Options {
 		return out
 	}
 	return Options{
-		Families:   set(func(r Row) string { return r.Family }),
-		Encoders:   set(func(r Row) string { return r.Encoder }),
-		Attenders:  set(func(r Row) string { return r.Attender }),
-		Objectives: set(func(r Row) string { return r.Objective }),
-		Labs:       set(func(r Row) string { return r.Lab }),
+		Families:   set(func(r *Row) string { return r.Family }),
+		Encoders:   set(func(r *Row) string { return r.Encoder }),
+		Attenders:  set(func(r *Row) string { return r.Attender }),
+		Objectives: set(func(r *Row) string { return r.Objective }),
+		Labs:       set(func(r *Row) string { return r.Lab }),
 	}
+}
+
+// inParallel runs work over [0, n) in one contiguous chunk per CPU and
+// waits for all of them.
+func inParallel(n int, work func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), max(n/1000, 1))
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		wg.Go(func() { work(lo, hi) })
+	}
+	wg.Wait()
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -25,6 +26,8 @@ type Service struct {
 	snap     Snapshot
 	parts    stampParts
 	building map[string]*build // boards being built, by stamp
+
+	stamps stampFlight // concurrent stamp reads, coalesced
 }
 
 // build is one board being built; the requests that want its stamp wait
@@ -88,7 +91,13 @@ func (p stampParts) incremental(next stampParts) bool {
 		next.Subs >= p.Subs && next.Models >= p.Models && next.MaxModel >= p.MaxModel && next.MaxScore >= p.MaxScore && next.SubUpdated >= p.SubUpdated
 }
 
+// stampParts reads the stamp's figures; concurrent callers share a read
+// that started after all of them arrived (stampFlight), never an older one.
 func (s *Service) stampParts(ctx context.Context) (stampParts, error) {
+	return s.stamps.do(ctx, s.readStampParts)
+}
+
+func (s *Service) readStampParts(ctx context.Context) (stampParts, error) {
 	var row stampParts
 	err := s.db.WithContext(ctx).Raw(`SELECT
  COALESCE(CAST((SELECT MAX(updated_at) FROM submissions) AS TEXT), '') AS sub_updated,
@@ -133,8 +142,12 @@ func (s *Service) load(ctx context.Context, stamp string) (Snapshot, error) {
 func (s *Service) loadModels(ctx context.Context, ids []int64) ([]ModelRecord, []ScoreRecord, error) {
 	db := s.db.WithContext(ctx)
 	latest, args := fmt.Sprintf(latestPublished, ""), []any{true, submissions.StatusScored}
+	onlyModels, modelArgs := "", args
 	if ids != nil {
 		latest, args = fmt.Sprintf(latestPublished, "AND model_id IN ?"), append(args, ids)
+		// Naming the models in the outer query too lets SQLite probe them
+		// by primary key instead of walking every public model.
+		onlyModels, modelArgs = " AND m.id IN ?", append(slices.Clip(args), ids)
 	}
 	var models []ModelRecord
 	var scores []ScoreRecord
@@ -145,8 +158,8 @@ SELECT m.id AS model_id, m.name, l.name AS lab, m.family, m.encoder, m.attender,
 FROM latest JOIN submissions s ON s.id = latest.submission_id
  JOIN models m ON m.id = latest.model_id
  JOIN labs l ON l.id = m.lab_id
-WHERE m.visibility = 'public'
-ORDER BY m.id`, args...).Scan(&models).Error
+WHERE m.visibility = 'public'`+onlyModels+`
+ORDER BY m.id`, modelArgs...).Scan(&models).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("leaderboard models: %w", err)
 	}

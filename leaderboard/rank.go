@@ -41,7 +41,18 @@ func Rank(entries []Entry) []Place {
 			idx = append(idx, i)
 		}
 	}
-	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(entries[b].Value, entries[a].Value) })
+	// Highest first, equal values in input order: an unstable sort with the
+	// index as the last key orders as a stable sort does, faster (NaN is
+	// filtered out above, so < and > are a total order here).
+	slices.SortFunc(idx, func(a, b int) int {
+		switch va, vb := entries[a].Value, entries[b].Value; {
+		case va > vb:
+			return -1
+		case va < vb:
+			return 1
+		}
+		return cmp.Compare(a, b)
+	})
 	out := make([]Place, len(entries))
 	groupStart := 0
 	for k, i := range idx {

@@ -50,6 +50,7 @@ type rendering struct {
 type cached struct {
 	contentType string
 	body        []byte
+	gz          []byte // body gzip-compressed; nil if compression failed
 }
 
 // renderCacheSize bounds the views kept per stamp.
@@ -75,11 +76,15 @@ func (rc *renderCache) put(stamp, etag string, p cached) {
 }
 
 // serveCached answers from the render cache, or renders with produce and
-// keeps the result. It reports false when produce failed (and answered).
-func (h *boardPages) serveCached(c *gin.Context, stamp string, produce func() (cached, bool)) {
+// keeps the result, identity and gzip bytes both; gz picks the encoding
+// answered. When produce fails it has answered the request itself.
+func (h *boardPages) serveCached(c *gin.Context, stamp string, gz bool, produce func() (cached, bool)) {
 	etag := c.Writer.Header().Get("ETag")
+	if gz {
+		etag = strings.TrimSuffix(strings.TrimSuffix(etag, `"`), gzipSuffix) + `"`
+	}
 	if p, ok := h.cache.get(stamp, etag); ok {
-		c.Data(http.StatusOK, p.contentType, p.body)
+		p.write(c, gz, etag)
 		return
 	}
 	key := stamp + "\x00" + etag
@@ -94,12 +99,12 @@ func (h *boardPages) serveCached(c *gin.Context, stamp string, produce func() (c
 			return
 		}
 		if r.ok {
-			c.Data(http.StatusOK, r.page.contentType, r.page.body)
+			r.page.write(c, gz, etag)
 			return
 		}
 		// The first render failed and answered its own request; try once more.
-		if p, ok := produce(); ok {
-			c.Data(http.StatusOK, p.contentType, p.body)
+		if p, ok := h.produceEncoded(c, produce); ok {
+			p.write(c, gz, etag)
 		}
 		return
 	}
@@ -109,7 +114,7 @@ func (h *boardPages) serveCached(c *gin.Context, stamp string, produce func() (c
 	r := &rendering{done: make(chan struct{})}
 	rc.rendering[key] = r
 	rc.mu.Unlock()
-	r.page, r.ok = produce()
+	r.page, r.ok = h.produceEncoded(c, produce)
 	if r.ok {
 		rc.put(stamp, etag, r.page)
 	}
@@ -118,8 +123,22 @@ func (h *boardPages) serveCached(c *gin.Context, stamp string, produce func() (c
 	rc.mu.Unlock()
 	close(r.done)
 	if r.ok {
-		c.Data(http.StatusOK, r.page.contentType, r.page.body)
+		r.page.write(c, gz, etag)
 	}
+}
+
+// produceEncoded renders with produce and compresses the result once. A
+// failed compression is logged and leaves identity bytes only.
+func (h *boardPages) produceEncoded(c *gin.Context, produce func() (cached, bool)) (cached, bool) {
+	p, ok := produce()
+	if !ok {
+		return p, false
+	}
+	var err error
+	if p.gz, err = gzipBytes(p.body); err != nil {
+		h.s.logger.ErrorContext(c.Request.Context(), "compress page", "path", c.Request.URL.Path, "err", err)
+	}
+	return p, true
 }
 
 // renderBytes executes a template into memory.
@@ -152,12 +171,34 @@ func (s *Server) mountLeaderboard(e *gin.Engine, lb *leaderboard.Service, st *st
 // cheaply when nothing changed, and a new score is never served stale.
 const cacheControl = "public, max-age=0, must-revalidate"
 
-// fresh sets the ETag of a representation (the board's stamp, the
-// server's version, the route and the canonical query) and answers 304
+// etag is the validator of a representation: the board's stamp, the
+// server's version, the route and the canonical query.
+func (h *boardPages) etag(c *gin.Context, stamp, variant string) string {
+	sum := sha256.Sum256([]byte(h.s.version + "\x00" + c.FullPath() + "\x00" + variant))
+	return `W/"` + stamp + "-" + hex.EncodeToString(sum[:8]) + `"`
+}
+
+// fresh sets the ETag of an identity-only representation and answers 304
 // when the client already has it.
 func (h *boardPages) fresh(c *gin.Context, stamp, variant string) bool {
-	sum := sha256.Sum256([]byte(h.s.version + "\x00" + c.FullPath() + "\x00" + variant))
-	etag := `W/"` + stamp + "-" + hex.EncodeToString(sum[:8]) + `"`
+	return h.notModified(c, h.etag(c, stamp, variant))
+}
+
+// freshEncoded is fresh for representations served by serveCached in
+// either encoding: gz reports whether the client takes gzip, whose ETag
+// carries gzipSuffix, and the answer varies by Accept-Encoding.
+func (h *boardPages) freshEncoded(c *gin.Context, stamp, variant string) (gz, done bool) {
+	gz = acceptsGzip(c.GetHeader("Accept-Encoding"))
+	etag := h.etag(c, stamp, variant)
+	if gz {
+		etag = strings.TrimSuffix(etag, `"`) + gzipSuffix + `"`
+	}
+	c.Header("Vary", "Accept-Encoding")
+	return gz, h.notModified(c, etag)
+}
+
+// notModified sets etag and answers 304 when If-None-Match holds it.
+func (h *boardPages) notModified(c *gin.Context, etag string) bool {
 	c.Header("ETag", etag)
 	c.Header("Cache-Control", cacheControl)
 	for _, t := range strings.Split(c.GetHeader("If-None-Match"), ",") {
@@ -267,10 +308,14 @@ type boardJSONBody struct {
 
 func (h *boardPages) boardJSON(c *gin.Context) {
 	b, q, ok := h.query(c, true)
-	if !ok || h.fresh(c, b.Stamp, q.Values().Encode()) {
+	if !ok {
 		return
 	}
-	h.serveCached(c, b.Stamp, func() (cached, bool) {
+	gz, done := h.freshEncoded(c, b.Stamp, q.Values().Encode())
+	if done {
+		return
+	}
+	h.serveCached(c, b.Stamp, gz, func() (cached, bool) {
 		v := b.View(q)
 		qs := q.Values().Encode()
 		all := q.WithPage(1).Values()
@@ -298,11 +343,15 @@ func (h *boardPages) boardJSON(c *gin.Context) {
 
 func (h *boardPages) boardCSV(c *gin.Context) {
 	bd, q, ok := h.query(c, true)
-	if !ok || h.fresh(c, bd.Stamp, q.Values().Encode()) {
+	if !ok {
+		return
+	}
+	gz, done := h.freshEncoded(c, bd.Stamp, q.Values().Encode())
+	if done {
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="whiskerbench-leaderboard.csv"`)
-	h.serveCached(c, bd.Stamp, func() (cached, bool) {
+	h.serveCached(c, bd.Stamp, gz, func() (cached, bool) {
 		v := bd.View(q)
 		var b bytes.Buffer
 		if err := v.WriteCSV(&b); err != nil {
@@ -515,10 +564,14 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 
 func (h *boardPages) boardHTML(c *gin.Context) {
 	b, q, ok := h.query(c, false)
-	if !ok || h.fresh(c, b.Stamp, q.Values().Encode()) {
+	if !ok {
 		return
 	}
-	h.serveCached(c, b.Stamp, func() (cached, bool) {
+	gz, done := h.freshEncoded(c, b.Stamp, q.Values().Encode())
+	if done {
+		return
+	}
+	h.serveCached(c, b.Stamp, gz, func() (cached, bool) {
 		p := h.boardPageOf(b.View(q), "/leaderboard")
 		p.Changed = h.latestChange(c)
 		return h.renderBytes(c, "leaderboard.html", p)
@@ -555,7 +608,8 @@ func (h *boardPages) scatterHTML(c *gin.Context) {
 		h.fail(c, false, err)
 		return
 	}
-	if h.fresh(c, v.Stamp, v.Query.Values().Encode()+"&x="+x+"&y="+y) {
+	gz, done := h.freshEncoded(c, v.Stamp, v.Query.Values().Encode()+"&x="+x+"&y="+y)
+	if done {
 		return
 	}
 	p := scatterPage{pageHead: h.head("Task against brain — whiskerbench", "/leaderboard/scatter"), Plot: plot, Points: len(plot.Points),
@@ -582,7 +636,7 @@ func (h *boardPages) scatterHTML(c *gin.Context) {
 		}
 	}
 	sort.Slice(p.Hidden, func(i, j int) bool { return p.Hidden[i].Name < p.Hidden[j].Name })
-	h.serveCached(c, v.Stamp, func() (cached, bool) { return h.renderBytes(c, "scatter.html", p) })
+	h.serveCached(c, v.Stamp, gz, func() (cached, bool) { return h.renderBytes(c, "scatter.html", p) })
 }
 
 func (h *boardPages) modelID(c *gin.Context) (int64, error) {

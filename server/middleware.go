@@ -55,7 +55,11 @@ func logAndMeasure(logger *slog.Logger, m *Metrics) gin.HandlerFunc {
 		if status >= 500 {
 			level = slog.LevelError
 		}
-		logger.LogAttrs(c.Request.Context(), level, "http request",
+		ctx := c.Request.Context()
+		if !logger.Enabled(ctx, level) {
+			return // build no attributes for a line nobody keeps (warn level, under load)
+		}
+		logger.LogAttrs(ctx, level, "http request",
 			slog.String("request_id", requestID(c)),
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),

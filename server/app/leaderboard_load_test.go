@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,7 +68,10 @@ func loadEnv(name string, def int) int {
 // WHISKERBENCH_LOADTEST_SECONDS (default 20) against each URL: once on a
 // quiet board, once while a new scored model arrives every second. During
 // arrivals a probe client records the time from each arrival's commit to
-// the first response of that URL that contains it.
+// the first response of that URL that contains it. wrk sends
+// Accept-Encoding: gzip, as browsers do, and the sizes reported are of the
+// bytes on the wire. WHISKERBENCH_LOADTEST_CPUPROFILE names a file for a
+// CPU profile of the whole process over the wrk runs.
 func TestLoadLeaderboard(t *testing.T) {
 	if os.Getenv("WHISKERBENCH_LOADTEST") == "" {
 		t.Skip("set WHISKERBENCH_LOADTEST=1 (needs wrk) to run the leaderboard load benchmark")
@@ -121,6 +125,21 @@ func TestLoadLeaderboard(t *testing.T) {
 		body := fetch(t, a.URL()+p)
 		t.Logf("first response %s: %s, %d bytes", p, time.Since(start).Round(time.Millisecond), len(body))
 	}
+	if prof := os.Getenv("WHISKERBENCH_LOADTEST_CPUPROFILE"); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 	arrival := 0
 	for _, p := range paths {
 		for _, arrivals := range []bool{false, true} {
@@ -134,7 +153,8 @@ func TestLoadLeaderboard(t *testing.T) {
 					lags = arrive(ctx, t, a.URL()+p, db, bench, &arrival, stop)
 				}()
 			}
-			out, err := exec.Command(wrk, "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", secs), "--latency", "-s", script, a.URL()+p).CombinedOutput()
+			out, err := exec.Command(wrk, "-t2", fmt.Sprintf("-c%d", conns), fmt.Sprintf("-d%ds", secs), "--latency",
+				"-H", "Accept-Encoding: gzip", "-s", script, a.URL()+p).CombinedOutput()
 			close(stop)
 			wg.Wait()
 			if err != nil {
