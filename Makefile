@@ -24,3 +24,4 @@ fuzz:
 	$(GO) test ./referencemodels/bundle -run '^$$' -fuzz '^FuzzParseManifest$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./referencemodels/bundle -run '^$$' -fuzz '^FuzzReadTar$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./referencemodels/augment -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./referencemodels/train -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
