@@ -284,7 +284,20 @@ func interval(lo, hi evaluator.Value) *Interval {
 }
 
 // Build turns a snapshot into a ranked board.
-func Build(s Snapshot) *Board {
+func Build(s Snapshot) *Board { return assemble(nil, s, nil) }
+
+// Rebuild returns the board of snapshot s, equal to Build(s), given prev,
+// the board of an earlier snapshot with the same benchmarks whose models
+// and scores differ from s only for the model ids in changed. The rows of
+// the other models are copied from prev (cells and all, so prev is never
+// written: requests may still be reading it) instead of being computed
+// again; the ranks, which any new score can move, are computed over every
+// row. A nil prev, or one with other columns, builds from scratch.
+func Rebuild(prev *Board, s Snapshot, changed map[int64]bool) *Board {
+	return assemble(prev, s, changed)
+}
+
+func assemble(prev *Board, s Snapshot, changed map[int64]bool) *Board {
 	cur := currentVersions(s.Benchmarks)
 	figs := map[int64]figures{}
 	byID := map[int64]catalog.Benchmark{}
@@ -339,9 +352,14 @@ func Build(s Snapshot) *Board {
 	for _, b := range cur {
 		curID[b.Name] = b.ID
 	}
+	// reuse[i] is the index in prev.Rows of model i's row, plus one, when
+	// that row can be copied; only the other rows read the scores.
+	reuse := reusableRows(prev, board.Columns, s.Models, changed)
 	rowOf := make(map[int64]int, len(s.Models))
 	for i, m := range s.Models {
-		rowOf[m.SubmissionID] = i
+		if reuse == nil || reuse[i] == 0 {
+			rowOf[m.SubmissionID] = i
+		}
 	}
 	best := make([]int32, len(s.Models)*len(cols))
 	for i, r := range s.Scores {
@@ -376,6 +394,10 @@ func Build(s Snapshot) *Board {
 	board.Rows = make([]Row, len(s.Models))
 	inParallel(len(s.Models), func(lo, hi int) {
 		for mi := lo; mi < hi; mi++ {
+			if reuse != nil && reuse[mi] != 0 {
+				board.Rows[mi] = copyRow(&prev.Rows[reuse[mi]-1])
+				continue
+			}
 			m := s.Models[mi]
 			row := Row{ModelID: m.ModelID, Name: m.Name, Lab: m.Lab, Family: m.Family, Encoder: m.Encoder, Attender: m.Attender, Decoder: m.Decoder,
 				ParamCount: m.ParamCount, TrainingData: m.TrainingData, Objective: m.Objective, PaperURL: m.PaperURL, Reference: m.Reference,
@@ -463,16 +485,22 @@ func aggregateCell(row *Row, cols []Column, cur []catalog.Benchmark, figs map[in
 	return &Cell{Value: v, CI: ci, Benchmark: "aggregate", BenchmarkVersion: strings.Join(versions, " + "), Scorer: "mean of normalised scores", Current: true}
 }
 
+// rankCells sets the place of every row's cell of one column: each cell
+// is looked up once, and the column's work is a fixed number of slices
+// and one sort, none per row.
 func rankCells(rows []Row, get func(*Row) *Cell) {
+	cells := make([]*Cell, len(rows))
 	entries := make([]Entry, len(rows))
 	for i := range rows {
-		if c := get(&rows[i]); c != nil && c.Current {
+		c := get(&rows[i])
+		cells[i] = c
+		if c != nil && c.Current {
 			entries[i] = Entry{Value: c.Value, CI: c.CI, OK: true}
 		}
 	}
 	places := Rank(entries)
-	for i := range rows {
-		if c := get(&rows[i]); c != nil {
+	for i, c := range cells {
+		if c != nil {
 			c.Place = places[i]
 		}
 	}

@@ -3,6 +3,7 @@ package leaderboard_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 
@@ -24,9 +25,23 @@ func touch(t *testing.T, db *gorm.DB, id int64, cols map[string]any) {
 	}
 }
 
-// After new scores the service reads only the changed models again; the
-// board it returns must equal one built from a full read: a new model,
-// a re-scored model whose scores change, and a newly published model.
+// rescore rewrites one model-level score of a submission and touches the
+// submission, as a retried scoring job does.
+func rescore(t *testing.T, db *gorm.DB, sub int64, scorer string, v, lo, hi any) {
+	t.Helper()
+	if err := db.Model(&submissions.Score{}).Where("submission_id = ? AND layer = '' AND scorer_version = ?", sub, scorer).
+		Updates(map[string]any{"value": v, "ci_low": lo, "ci_high": hi}).Error; err != nil {
+		t.Fatal(err)
+	}
+	touch(t, db, sub, map[string]any{})
+}
+
+// After new scores the service reads only the changed models again and
+// copies the other rows from its previous board (Rebuild); the board it
+// returns must equal, field for field, one built from a full read: after
+// a new model, a re-scored model whose scores change, a model that moves
+// from last to first, a new tie on equal values, and a newly published
+// model.
 func TestIncrementalBoardMatchesFullRead(t *testing.T) {
 	for _, d := range storetest.Dialects() {
 		t.Run(d, func(t *testing.T) {
@@ -50,13 +65,17 @@ func TestIncrementalBoardMatchesFullRead(t *testing.T) {
 					leaderboardtest.Add(t, st.DB, bench, leaderboardtest.Model{Name: "Newcomer", Lab: "New Lab", Family: "SSM", Published: true, V2: 0.6, V1: 0.7, Top1: 0.5, Top5: 0.9})
 				}, "Newcomer"},
 				{"re-scored", func() {
-					// A retried scoring job rewrites its rows and touches the submission.
-					if err := st.DB.Model(&submissions.Score{}).Where("submission_id = ? AND layer = '' AND scorer_version = ?", subs["ResNet18"], evaluator.MetricV2).
-						Updates(map[string]any{"value": 0.58, "ci_low": 0.55, "ci_high": 0.61}).Error; err != nil {
-						t.Fatal(err)
-					}
-					touch(t, st.DB, subs["ResNet18"], map[string]any{})
+					rescore(t, st.DB, subs["ResNet18"], evaluator.MetricV2, 0.58, 0.55, 0.61)
 				}, "ResNet18"},
+				{"last to first", func() {
+					// Mystery's rsa-v2 0.10 (the lowest) becomes 0.90, above every interval.
+					rescore(t, st.DB, subs["Mystery"], evaluator.MetricV2, 0.90, 0.88, 0.92)
+				}, "Mystery"},
+				{"new tie", func() {
+					// rsa-paper-v1 has no intervals: S4-neural-only's 0.50 becomes
+					// ConvRNN-GPT's 0.64, and equal values tie.
+					rescore(t, st.DB, subs["S4-neural-only"], evaluator.MetricPaperV1, 0.64, nil, nil)
+				}, "S4-neural-only"},
 				{"published", func() {
 					// As submissions.Service.Publish does: the submission, then the model.
 					touch(t, st.DB, subs["Secret"], map[string]any{"published": true})
@@ -76,13 +95,26 @@ func TestIncrementalBoardMatchesFullRead(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := leaderboard.Build(snap)
-				gj, _ := json.Marshal(got.Rows)
-				wj, _ := json.Marshal(want.Rows)
-				if string(gj) != string(wj) {
+				if !reflect.DeepEqual(got, want) {
+					gj, _ := json.Marshal(got.Rows)
+					wj, _ := json.Marshal(want.Rows)
 					t.Errorf("%s: incremental board differs from a full read:\n got %s\nwant %s", s.name, gj, wj)
 				}
 				if _, ok := byName(got)[s.want]; !ok {
 					t.Errorf("%s: %s not on the board", s.name, s.want)
+				}
+				rows := byName(got)
+				switch s.name {
+				case "last to first":
+					if p := rows["Mystery"].Cells[leaderboard.KeyV2].Place; p != (leaderboard.Place{Rank: 1}) {
+						t.Errorf("%s: Mystery's rsa-v2 place %+v, want rank 1 untied", s.name, p)
+					}
+				case "new tie":
+					for _, n := range []string{"S4-neural-only", "ConvRNN-GPT"} {
+						if p := rows[n].Cells[leaderboard.KeyV1].Place; !p.Tied {
+							t.Errorf("%s: %s's rsa-paper-v1 place %+v, want tied", s.name, n, p)
+						}
+					}
 				}
 			}
 		})

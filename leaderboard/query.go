@@ -192,15 +192,16 @@ UNION SELECT s.model_id FROM scores sc JOIN submissions s ON s.id = sc.submissio
 }
 
 // update brings snapshot old (read under prev) up to date by reading the
-// changed models again. It reports false when a full read is needed.
-func (s *Service) update(ctx context.Context, old Snapshot, prev stampParts, stamp string) (Snapshot, bool, error) {
+// changed models again, and returns the ids of those models. It reports
+// false when a full read is needed.
+func (s *Service) update(ctx context.Context, old Snapshot, prev stampParts, stamp string) (Snapshot, map[int64]bool, bool, error) {
 	ids, err := s.changedModels(ctx, prev)
 	if err != nil || len(ids) > maxDelta {
-		return Snapshot{}, false, err
+		return Snapshot{}, nil, false, err
 	}
 	models, scores, err := s.loadModels(ctx, ids)
 	if err != nil {
-		return Snapshot{}, false, err
+		return Snapshot{}, nil, false, err
 	}
 	changed := make(map[int64]bool, len(ids))
 	for _, id := range ids {
@@ -224,7 +225,7 @@ func (s *Service) update(ctx context.Context, old Snapshot, prev stampParts, sta
 		}
 	}
 	next.Scores = append(next.Scores, scores...)
-	return next, true, nil
+	return next, changed, true, nil
 }
 
 // Board returns the current board: the cached one when the stamp has not
@@ -253,11 +254,11 @@ func (s *Service) Board(ctx context.Context) (*Board, error) {
 	}
 	w := &build{done: make(chan struct{})}
 	s.building[stamp] = w
-	old, prev, had := s.snap, s.parts, s.board != nil
+	oldBoard, old, prev := s.board, s.snap, s.parts
 	s.mu.Unlock()
 
 	// The build outlives a caller that goes away: others may wait on it.
-	w.board, w.snap, w.err = s.build(context.WithoutCancel(ctx), stamp, parts, old, prev, had)
+	w.board, w.snap, w.err = s.build(context.WithoutCancel(ctx), stamp, parts, oldBoard, old, prev)
 	s.mu.Lock()
 	delete(s.building, stamp)
 	if w.err == nil && (s.board == nil || s.parts.SubUpdated <= parts.SubUpdated && s.parts.MaxScore <= parts.MaxScore) {
@@ -268,22 +269,22 @@ func (s *Service) Board(ctx context.Context) (*Board, error) {
 	return w.board, w.err
 }
 
-// build reads the snapshot, incrementally from old when it can, and
-// builds the board.
-func (s *Service) build(ctx context.Context, stamp string, parts stampParts, old Snapshot, prev stampParts, had bool) (*Board, Snapshot, error) {
-	var snap Snapshot
-	ok := false
-	if had && prev.incremental(parts) {
-		var err error
-		if snap, ok, err = s.update(ctx, old, prev, stamp); err != nil {
+// build reads the snapshot, incrementally from old (the snapshot of
+// oldBoard, read under prev) when it can, and builds the board: then it
+// copies oldBoard's rows of the models that did not change (Rebuild).
+func (s *Service) build(ctx context.Context, stamp string, parts stampParts, oldBoard *Board, old Snapshot, prev stampParts) (*Board, Snapshot, error) {
+	if oldBoard != nil && prev.incremental(parts) {
+		snap, changed, ok, err := s.update(ctx, old, prev, stamp)
+		if err != nil {
 			return nil, Snapshot{}, err
+		}
+		if ok {
+			return Rebuild(oldBoard, snap, changed), snap, nil
 		}
 	}
-	if !ok {
-		var err error
-		if snap, err = s.load(ctx, stamp); err != nil {
-			return nil, Snapshot{}, err
-		}
+	snap, err := s.load(ctx, stamp)
+	if err != nil {
+		return nil, Snapshot{}, err
 	}
 	return Build(snap), snap, nil
 }
