@@ -121,6 +121,7 @@ type BenchmarkRef struct {
 
 // Cell is one model's score in one column.
 type Cell struct {
+	Key              string    `json:"-"` // the column's
 	Value            float64   `json:"value"`
 	CI               *Interval `json:"ci"`
 	Benchmark        string    `json:"benchmark"`
@@ -132,23 +133,23 @@ type Cell struct {
 
 // Row is one model on the board.
 type Row struct {
-	ModelID      int64            `json:"model_id"`
-	Name         string           `json:"name"`
-	Lab          string           `json:"lab"`
-	Family       string           `json:"family,omitempty"`
-	Encoder      string           `json:"encoder,omitempty"`
-	Attender     string           `json:"attender,omitempty"`
-	Decoder      string           `json:"decoder,omitempty"`
-	ParamCount   *int64           `json:"param_count"`
-	TrainingData string           `json:"training_data,omitempty"`
-	Objective    string           `json:"objective,omitempty"`
-	PaperURL     string           `json:"paper_url,omitempty"`
-	Reference    bool             `json:"reference"`
-	SubmissionID int64            `json:"submission_id"`
-	Reproduced   bool             `json:"reproduced"` // scored from its activations and from its weights, agreeing
-	ScoredAt     time.Time        `json:"scored_at"`
-	Cells        map[string]*Cell `json:"scores"` // by column key; absent = missing
-	Aggregate    *Cell            `json:"aggregate"`
+	ModelID      int64     `json:"model_id"`
+	Name         string    `json:"name"`
+	Lab          string    `json:"lab"`
+	Family       string    `json:"family,omitempty"`
+	Encoder      string    `json:"encoder,omitempty"`
+	Attender     string    `json:"attender,omitempty"`
+	Decoder      string    `json:"decoder,omitempty"`
+	ParamCount   *int64    `json:"param_count"`
+	TrainingData string    `json:"training_data,omitempty"`
+	Objective    string    `json:"objective,omitempty"`
+	PaperURL     string    `json:"paper_url,omitempty"`
+	Reference    bool      `json:"reference"`
+	SubmissionID int64     `json:"submission_id"`
+	Reproduced   bool      `json:"reproduced"` // scored from its activations and from its weights, agreeing
+	ScoredAt     time.Time `json:"scored_at"`
+	Cells        Cells     `json:"scores"` // by column key; absent = missing
+	Aggregate    *Cell     `json:"aggregate"`
 }
 
 // RefCell is a reference row's figure in one column.
@@ -196,6 +197,11 @@ type Board struct {
 	References []ReferenceRow `json:"references"`
 	Paper      []ReferenceRow `json:"paper"`
 	Options    Options        `json:"options"`
+
+	// What a Rebuild from this board starts from: each column's ranked
+	// order (row indices; the aggregate's last) and the filters' counts.
+	orders [][]int32
+	counts optionCounts
 }
 
 // currentVersions returns the latest version of each benchmark name, the
@@ -355,7 +361,7 @@ func assemble(prev *Board, s Snapshot, changed map[int64]bool) *Board {
 	// reuse[i] is the index in prev.Rows of model i's row, plus one, when
 	// that row can be copied; only the other rows read the scores.
 	reuse := reusableRows(prev, board.Columns, s.Models, changed)
-	rowOf := make(map[int64]int, len(s.Models))
+	rowOf := make(map[int64]int)
 	for i, m := range s.Models {
 		if reuse == nil || reuse[i] == 0 {
 			rowOf[m.SubmissionID] = i
@@ -390,18 +396,32 @@ func assemble(prev *Board, s Snapshot, changed map[int64]bool) *Board {
 
 	// Rows are independent of each other, and so are the columns' ranks:
 	// both are computed in parallel (after a new score every request waits
-	// for this build).
+	// for this build). Every row's cells live in one slab, k+1 slots a row
+	// (its columns' cells, then its aggregate), so that a copied row costs
+	// a struct copy and a slot copy, not a map and an allocation.
+	k := len(cols)
+	slab := make([]Cell, len(s.Models)*(k+1))
 	board.Rows = make([]Row, len(s.Models))
 	inParallel(len(s.Models), func(lo, hi int) {
 		for mi := lo; mi < hi; mi++ {
+			slots := slab[mi*(k+1) : (mi+1)*(k+1)]
 			if reuse != nil && reuse[mi] != 0 {
-				board.Rows[mi] = copyRow(&prev.Rows[reuse[mi]-1])
+				old := &prev.Rows[reuse[mi]-1]
+				row := *old
+				n := copy(slots, old.Cells)
+				row.Cells = Cells(slots[:n:n])
+				if old.Aggregate != nil {
+					slots[n] = *old.Aggregate
+					row.Aggregate = &slots[n]
+				}
+				board.Rows[mi] = row
 				continue
 			}
 			m := s.Models[mi]
 			row := Row{ModelID: m.ModelID, Name: m.Name, Lab: m.Lab, Family: m.Family, Encoder: m.Encoder, Attender: m.Attender, Decoder: m.Decoder,
 				ParamCount: m.ParamCount, TrainingData: m.TrainingData, Objective: m.Objective, PaperURL: m.PaperURL, Reference: m.Reference,
-				SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt(), Cells: make(map[string]*Cell, len(cols))}
+				SubmissionID: m.SubmissionID, Reproduced: m.Reproduced, ScoredAt: m.ScoredAt()}
+			n := 0
 			for ci, c := range cols {
 				slot := best[mi*len(cols)+ci]
 				if slot == 0 {
@@ -409,7 +429,7 @@ func assemble(prev *Board, s Snapshot, changed map[int64]bool) *Board {
 				}
 				r := s.Scores[slot-1]
 				b := byID[r.BenchmarkID]
-				cell := &Cell{Value: *r.Value, Benchmark: b.Name, BenchmarkVersion: b.Version, Scorer: r.Scorer, Current: b.ID == c.bench.ID}
+				cell := Cell{Key: c.col.Key, Value: *r.Value, Benchmark: b.Name, BenchmarkVersion: b.Version, Scorer: r.Scorer, Current: b.ID == c.bench.ID}
 				switch {
 				case r.CILow != nil && r.CIHigh != nil && *r.CILow <= *r.CIHigh:
 					cell.CI = &Interval{Low: *r.CILow, High: *r.CIHigh}
@@ -418,25 +438,73 @@ func assemble(prev *Board, s Snapshot, changed map[int64]bool) *Board {
 						cell.CI = Wilson(cell.Value, p.NTest)
 					}
 				}
-				row.Cells[c.col.Key] = cell
+				slots[n] = cell
+				n++
 			}
-			row.Aggregate = aggregateCell(&row, board.Columns, cur, figs)
+			row.Cells = Cells(slots[:n:n])
+			if agg := aggregateCell(&row, board.Columns, cur, figs); agg != nil {
+				slots[n] = *agg
+				row.Aggregate = &slots[n]
+			}
 			board.Rows[mi] = row
 		}
 	})
 
+	// The rows computed afresh, and each old row's new index (-1 when it
+	// was not copied): only those rows change the ranks' order and the
+	// filters' options.
+	var fresh, to []int32
+	var prevOrders [][]int32
+	if reuse != nil && len(prev.orders) == k+1 {
+		prevOrders = prev.orders
+		to = make([]int32, len(prev.Rows))
+		for i := range to {
+			to[i] = -1
+		}
+	}
+	for mi := range board.Rows {
+		if to != nil && reuse[mi] != 0 {
+			to[reuse[mi]-1] = int32(mi)
+			continue
+		}
+		fresh = append(fresh, int32(mi))
+	}
+
 	// Ranks per column and for the aggregate, over current-version cells;
 	// each column's cells are its own, so the columns rank in parallel.
-	rankers := make([]func(*Row) *Cell, 0, len(board.Columns)+1)
-	for _, c := range board.Columns {
-		rankers = append(rankers, func(r *Row) *Cell { return r.Cells[c.Key] })
-	}
-	rankers = append(rankers, func(r *Row) *Cell { return r.Aggregate })
+	board.orders = make([][]int32, k+1)
 	var wg sync.WaitGroup
-	for _, get := range rankers {
-		wg.Go(func() { rankCells(board.Rows, get) })
+	for ri := range k + 1 {
+		wg.Go(func() {
+			cells := make([]*Cell, len(board.Rows))
+			for i := range board.Rows {
+				if ri == k {
+					cells[i] = board.Rows[i].Aggregate
+				} else {
+					cells[i] = board.Rows[i].Cells.Get(board.Columns[ri].Key)
+				}
+			}
+			var prevOrder []int32
+			if prevOrders != nil {
+				prevOrder = prevOrders[ri]
+			}
+			board.orders[ri] = rankColumn(cells, fresh, prevOrder, to)
+		})
 	}
-	board.Options = options(board.Rows)
+	if to != nil {
+		board.counts = prev.counts.clone()
+		for o, i := range to {
+			if i < 0 {
+				board.counts.add(&prev.Rows[o], -1)
+			}
+		}
+	} else {
+		board.counts = newOptionCounts()
+	}
+	for _, i := range fresh {
+		board.counts.add(&board.Rows[i], 1)
+	}
+	board.Options = board.counts.options()
 	wg.Wait()
 
 	board.References = referenceRows(cur, figs, board.Columns)
@@ -454,7 +522,7 @@ func aggregateCell(row *Row, cols []Column, cur []catalog.Benchmark, figs map[in
 			if c.Benchmark != b.Name {
 				continue
 			}
-			cell := row.Cells[c.Key]
+			cell := row.Cells.Get(c.Key)
 			switch {
 			case c.Kind == benchmarks.NeuralRSA && c.Scorer == ScorerV2:
 				if cell != nil && cell.Current {
@@ -483,27 +551,6 @@ func aggregateCell(row *Row, cols []Column, cur []catalog.Benchmark, figs map[in
 		return nil
 	}
 	return &Cell{Value: v, CI: ci, Benchmark: "aggregate", BenchmarkVersion: strings.Join(versions, " + "), Scorer: "mean of normalised scores", Current: true}
-}
-
-// rankCells sets the place of every row's cell of one column: each cell
-// is looked up once, and the column's work is a fixed number of slices
-// and one sort, none per row.
-func rankCells(rows []Row, get func(*Row) *Cell) {
-	cells := make([]*Cell, len(rows))
-	entries := make([]Entry, len(rows))
-	for i := range rows {
-		c := get(&rows[i])
-		cells[i] = c
-		if c != nil && c.Current {
-			entries[i] = Entry{Value: c.Value, CI: c.CI, OK: true}
-		}
-	}
-	places := Rank(entries)
-	for i, c := range cells {
-		if c != nil {
-			c.Place = places[i]
-		}
-	}
 }
 
 func referenceRows(cur []catalog.Benchmark, figs map[int64]figures, cols []Column) []ReferenceRow {
@@ -571,30 +618,6 @@ func referenceRows(cur []catalog.Benchmark, figs map[int64]figures, cols []Colum
 		}
 	}
 	return out
-}
-
-func options(rows []Row) Options {
-	set := func(get func(*Row) string) []string {
-		m := map[string]bool{}
-		for i := range rows {
-			if v := get(&rows[i]); v != "" {
-				m[v] = true
-			}
-		}
-		out := make([]string, 0, len(m))
-		for v := range m {
-			out = append(out, v)
-		}
-		sort.Strings(out)
-		return out
-	}
-	return Options{
-		Families:   set(func(r *Row) string { return r.Family }),
-		Encoders:   set(func(r *Row) string { return r.Encoder }),
-		Attenders:  set(func(r *Row) string { return r.Attender }),
-		Objectives: set(func(r *Row) string { return r.Objective }),
-		Labs:       set(func(r *Row) string { return r.Lab }),
-	}
 }
 
 // inParallel runs work over [0, n) in one contiguous chunk per CPU and

@@ -34,7 +34,7 @@ func TestBuildParallelRanks(t *testing.T) {
 	}
 	getters := map[string]func(leaderboard.Row) *leaderboard.Cell{leaderboard.KeyAggregate: func(r leaderboard.Row) *leaderboard.Cell { return r.Aggregate }}
 	for _, c := range board.Columns {
-		getters[c.Key] = func(r leaderboard.Row) *leaderboard.Cell { return r.Cells[c.Key] }
+		getters[c.Key] = func(r leaderboard.Row) *leaderboard.Cell { return r.Cells.Get(c.Key) }
 	}
 	for key, get := range getters {
 		entries := make([]leaderboard.Entry, len(board.Rows))

@@ -98,7 +98,7 @@ func RanksOf(b *Board) Ranks {
 	}
 	for _, c := range b.Columns {
 		if c.Ranked {
-			add(c.Key, func(r Row) *Cell { return r.Cells[c.Key] })
+			add(c.Key, func(r Row) *Cell { return r.Cells.Get(c.Key) })
 		}
 	}
 	add(KeyAggregate, func(r Row) *Cell { return r.Aggregate })

@@ -32,7 +32,7 @@ func (v View) WriteCSV(w io.Writer) error {
 		line := []string{"model", strconv.FormatInt(r.ModelID, 10), r.Name, r.Lab, r.Family, r.Encoder, r.Attender, r.Decoder, r.Objective, r.TrainingData, pc,
 			strconv.FormatBool(r.Reference), strconv.FormatInt(r.SubmissionID, 10)}
 		for _, k := range keys {
-			c := r.Cells[k]
+			c := r.Cells.Get(k)
 			if k == KeyAggregate {
 				c = r.Aggregate
 			}

@@ -109,7 +109,7 @@ func (s *Service) Model(ctx context.Context, id int64) (ModelPage, error) {
 	// The benchmark versions the model's board cells came from.
 	want := map[int64]string{}
 	for _, c := range b.Columns {
-		if cell := row.Cells[c.Key]; cell != nil {
+		if cell := row.Cells.Get(c.Key); cell != nil {
 			for _, bm := range all {
 				if bm.Name == cell.Benchmark && bm.Version == cell.BenchmarkVersion {
 					want[bm.ID] = bm.Kind

@@ -106,12 +106,12 @@ func TestIncrementalBoardMatchesFullRead(t *testing.T) {
 				rows := byName(got)
 				switch s.name {
 				case "last to first":
-					if p := rows["Mystery"].Cells[leaderboard.KeyV2].Place; p != (leaderboard.Place{Rank: 1}) {
+					if p := rows["Mystery"].Cells.Get(leaderboard.KeyV2).Place; p != (leaderboard.Place{Rank: 1}) {
 						t.Errorf("%s: Mystery's rsa-v2 place %+v, want rank 1 untied", s.name, p)
 					}
 				case "new tie":
 					for _, n := range []string{"S4-neural-only", "ConvRNN-GPT"} {
-						if p := rows[n].Cells[leaderboard.KeyV1].Place; !p.Tied {
+						if p := rows[n].Cells.Get(leaderboard.KeyV1).Place; !p.Tied {
 							t.Errorf("%s: %s's rsa-paper-v1 place %+v, want tied", s.name, n, p)
 						}
 					}

@@ -13,7 +13,7 @@ import (
 func namedBoard(n int) *leaderboard.Board {
 	b := &leaderboard.Board{}
 	for i := range n {
-		b.Rows = append(b.Rows, leaderboard.Row{ModelID: int64(i + 1), Name: fmt.Sprintf("m%03d", i), Cells: map[string]*leaderboard.Cell{}})
+		b.Rows = append(b.Rows, leaderboard.Row{ModelID: int64(i + 1), Name: fmt.Sprintf("m%03d", i), Cells: leaderboard.Cells{}})
 	}
 	return b
 }

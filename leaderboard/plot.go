@@ -184,7 +184,7 @@ func (v View) Scatter(xKey, yKey string) (Plot, error) {
 	}
 	var pts []pt
 	for _, r := range v.Rows {
-		x, y := r.Cells[xKey], r.Cells[yKey]
+		x, y := r.Cells.Get(xKey), r.Cells.Get(yKey)
 		if x == nil || y == nil || !x.Current || !y.Current {
 			continue
 		}

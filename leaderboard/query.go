@@ -1,13 +1,14 @@
 package leaderboard
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -20,6 +21,9 @@ import (
 // new score only the models whose submissions changed are read again.
 type Service struct {
 	db *gorm.DB
+	// stampDB prepares the stamp query once per connection: it runs on
+	// every request, and parsing it was a fifth of the CPU under load.
+	stampDB *gorm.DB
 
 	mu       sync.Mutex
 	board    *Board
@@ -40,7 +44,14 @@ type build struct {
 }
 
 // New returns a Service over db (the submissions schema).
-func New(db *gorm.DB) *Service { return &Service{db: db, building: map[string]*build{}} }
+func New(db *gorm.DB) *Service {
+	return &Service{db: db, stampDB: db.Session(&gorm.Session{PrepareStmt: true}), building: map[string]*build{},
+		stamps: stampFlight{interval: stampInterval}}
+}
+
+// stampInterval is the least time between the starts of two stamp reads
+// (stampFlight): what a request may wait for its stamp beyond the read.
+const stampInterval = time.Millisecond
 
 // latestPublished selects, per model, its latest scored and published
 // submission.
@@ -99,7 +110,7 @@ func (s *Service) stampParts(ctx context.Context) (stampParts, error) {
 
 func (s *Service) readStampParts(ctx context.Context) (stampParts, error) {
 	var row stampParts
-	err := s.db.WithContext(ctx).Raw(`SELECT
+	err := s.stampDB.WithContext(ctx).Raw(`SELECT
  COALESCE(CAST((SELECT MAX(updated_at) FROM submissions) AS TEXT), '') AS sub_updated,
  (SELECT COUNT(*) FROM submissions) AS subs,
  COALESCE((SELECT MAX(id) FROM scores), 0) AS max_score,
@@ -179,23 +190,54 @@ const maxDelta = 500
 
 // changedModels returns the models with a submission updated at or after
 // the previous stamp's latest update, or with a score newer than its
-// highest score id.
-func (s *Service) changedModels(ctx context.Context, prev stampParts) ([]int64, error) {
-	var ids []int64
-	err := s.db.WithContext(ctx).Raw(`SELECT model_id FROM submissions WHERE model_id IS NOT NULL AND CAST(updated_at AS TEXT) >= ?
-UNION SELECT s.model_id FROM scores sc JOIN submissions s ON s.id = sc.submission_id WHERE sc.id > ? AND s.model_id IS NOT NULL`,
-		prev.SubUpdated, prev.MaxScore).Scan(&ids).Error
+// highest score id. A submission updated exactly at that instant that old
+// already holds as its model's latest is not a change: the stamp cannot
+// tell a later write in the same instant from that one either, and
+// without this rule every submission of a bulk write sharing its
+// timestamp would be read again after the next new score.
+func (s *Service) changedModels(ctx context.Context, old Snapshot, prev stampParts) ([]int64, error) {
+	since := "?"
+	if s.db.Dialector.Name() == "postgres" {
+		since = "CAST(? AS timestamptz)" // the stamp's text of a timestamptz
+	}
+	var found []struct {
+		ModelID      int64  `gorm:"column:model_id"`
+		SubmissionID int64  `gorm:"column:submission_id"`
+		Updated      string `gorm:"column:updated"`
+	}
+	// The submissions part compares updated_at itself, not its text, so
+	// that it probes the submissions_updated index (migration 00006).
+	err := s.db.WithContext(ctx).Raw(`SELECT model_id, id AS submission_id, CAST(updated_at AS TEXT) AS updated FROM submissions
+ WHERE model_id IS NOT NULL AND updated_at >= `+since+`
+UNION ALL SELECT s.model_id, s.id, '' FROM scores sc JOIN submissions s ON s.id = sc.submission_id WHERE sc.id > ? AND s.model_id IS NOT NULL`,
+		prev.SubUpdated, prev.MaxScore).Scan(&found).Error
 	if err != nil {
 		return nil, fmt.Errorf("leaderboard changes: %w", err)
 	}
+	seen := make(map[int64]bool, len(found))
+	ids := make([]int64, 0, len(found))
+	for _, f := range found {
+		if seen[f.ModelID] || f.Updated == prev.SubUpdated && old.holds(f.ModelID, f.SubmissionID) {
+			continue
+		}
+		seen[f.ModelID] = true
+		ids = append(ids, f.ModelID)
+	}
 	return ids, nil
+}
+
+// holds reports whether the snapshot has model id with submission sub as
+// its latest (Models is sorted by model id).
+func (s Snapshot) holds(model, sub int64) bool {
+	i, ok := slices.BinarySearchFunc(s.Models, model, func(m ModelRecord, id int64) int { return cmp.Compare(m.ModelID, id) })
+	return ok && s.Models[i].SubmissionID == sub
 }
 
 // update brings snapshot old (read under prev) up to date by reading the
 // changed models again, and returns the ids of those models. It reports
 // false when a full read is needed.
 func (s *Service) update(ctx context.Context, old Snapshot, prev stampParts, stamp string) (Snapshot, map[int64]bool, bool, error) {
-	ids, err := s.changedModels(ctx, prev)
+	ids, err := s.changedModels(ctx, old, prev)
 	if err != nil || len(ids) > maxDelta {
 		return Snapshot{}, nil, false, err
 	}
@@ -207,18 +249,24 @@ func (s *Service) update(ctx context.Context, old Snapshot, prev stampParts, sta
 	for _, id := range ids {
 		changed[id] = true
 	}
+	// Both model lists are in model id order (the reads sort by it): one
+	// merge, no sort.
 	oldSubs := map[int64]bool{}
 	next := Snapshot{Stamp: stamp, Benchmarks: old.Benchmarks, Models: make([]ModelRecord, 0, len(old.Models)+len(models)),
 		Scores: make([]ScoreRecord, 0, len(old.Scores)+len(scores))}
+	k := 0
 	for _, m := range old.Models {
 		if changed[m.ModelID] {
 			oldSubs[m.SubmissionID] = true
 			continue
 		}
+		for k < len(models) && models[k].ModelID < m.ModelID {
+			next.Models = append(next.Models, models[k])
+			k++
+		}
 		next.Models = append(next.Models, m)
 	}
-	next.Models = append(next.Models, models...)
-	sort.SliceStable(next.Models, func(i, j int) bool { return next.Models[i].ModelID < next.Models[j].ModelID })
+	next.Models = append(next.Models, models[k:]...)
 	for _, r := range old.Scores {
 		if !oldSubs[r.SubmissionID] {
 			next.Scores = append(next.Scores, r)

@@ -59,14 +59,14 @@ func TestBoardFromDatabase(t *testing.T) {
 				{"ConvRNN-GPT", leaderboard.KeyV1, 2, false},
 				{"ConvRNN-GPT", leaderboard.KeyTop1, 1, false}, // Wilson over 480 sweeps: [0.426, 0.515] vs [0.367, 0.455] overlap
 			} {
-				c := rows[w.model].Cells[w.key]
+				c := rows[w.model].Cells.Get(w.key)
 				if c == nil {
 					t.Errorf("%s has no %s cell", w.model, w.key)
 					continue
 				}
 				if w.model == "ConvRNN-GPT" && w.key == leaderboard.KeyTop1 {
-					if c.Rank != 1 || !c.Tied || rows["ConvRNN-IntersectionLN"].Cells[w.key].Rank != 1 {
-						t.Errorf("top-1: GPT %+v, IntersectionLN %+v; want a shared first place", c.Place, rows["ConvRNN-IntersectionLN"].Cells[w.key].Place)
+					if c.Rank != 1 || !c.Tied || rows["ConvRNN-IntersectionLN"].Cells.Get(w.key).Rank != 1 {
+						t.Errorf("top-1: GPT %+v, IntersectionLN %+v; want a shared first place", c.Place, rows["ConvRNN-IntersectionLN"].Cells.Get(w.key).Place)
 					}
 					continue
 				}
@@ -77,7 +77,7 @@ func TestBoardFromDatabase(t *testing.T) {
 					t.Errorf("%s %s: cell %+v lacks its versions", w.model, w.key, c)
 				}
 			}
-			if c := rows["ConvRNN-GPT"].Cells[leaderboard.KeyTop1]; c.CI == nil || math.Abs(c.CI.Low-0.4257) > 1e-3 {
+			if c := rows["ConvRNN-GPT"].Cells.Get(leaderboard.KeyTop1); c.CI == nil || math.Abs(c.CI.Low-0.4257) > 1e-3 {
 				t.Errorf("top-1 Wilson interval %v, want low ≈ 0.4257", c.CI)
 			}
 			// The aggregate is missing for the model without a classification
@@ -121,7 +121,7 @@ func TestBoardFromDatabase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fresh.Stamp == b.Stamp || byName(fresh)["Late"].Cells[leaderboard.KeyV2].Rank != 1 {
+			if fresh.Stamp == b.Stamp || byName(fresh)["Late"].Cells.Get(leaderboard.KeyV2).Rank != 1 {
 				t.Fatalf("a new score did not reach the board (stamps %s → %s)", b.Stamp, fresh.Stamp)
 			}
 
@@ -134,13 +134,13 @@ func TestBoardFromDatabase(t *testing.T) {
 				t.Fatal(err)
 			}
 			r2 := byName(v2board)
-			if c := r2["Late"].Cells[leaderboard.KeyV2]; c == nil || c.Current || c.Rank != 0 || c.BenchmarkVersion != "v1" {
+			if c := r2["Late"].Cells.Get(leaderboard.KeyV2); c == nil || c.Current || c.Rank != 0 || c.BenchmarkVersion != "v1" {
 				t.Errorf("score on the old version: %+v, want shown, not current, unranked", c)
 			}
 			if r2["Late"].Aggregate != nil {
 				t.Errorf("aggregate over an old version: %+v", r2["Late"].Aggregate)
 			}
-			if c := r2["Rescored"].Cells[leaderboard.KeyV2]; c == nil || !c.Current || c.Rank != 1 || c.Tied {
+			if c := r2["Rescored"].Cells.Get(leaderboard.KeyV2); c == nil || !c.Current || c.Rank != 1 || c.Tied {
 				t.Errorf("only current-version score: %+v, want rank 1", c)
 			}
 			if v2board.Columns[0].Version != "v2" {

@@ -238,10 +238,10 @@ func TestWithSort(t *testing.T) {
 func TestSortAndFilter(t *testing.T) {
 	p := func(n int64) *int64 { return &n }
 	rows := []Row{
-		{ModelID: 1, Name: "beta", Family: "ConvRNN", ParamCount: p(30e6), Cells: map[string]*Cell{KeyV2: {Value: 0.5}}},
-		{ModelID: 2, Name: "alpha", Family: "ResNet", ParamCount: p(11e6), Cells: map[string]*Cell{KeyV2: {Value: 0.7}}},
-		{ModelID: 3, Name: "gamma", Family: "convrnn", Cells: map[string]*Cell{}},
-		{ModelID: 4, Name: "delta", Family: "", ParamCount: p(2e6), Cells: map[string]*Cell{KeyV2: {Value: 0.5}}},
+		{ModelID: 1, Name: "beta", Family: "ConvRNN", ParamCount: p(30e6), Cells: Cells{{Key: KeyV2, Value: 0.5}}},
+		{ModelID: 2, Name: "alpha", Family: "ResNet", ParamCount: p(11e6), Cells: Cells{{Key: KeyV2, Value: 0.7}}},
+		{ModelID: 3, Name: "gamma", Family: "convrnn", Cells: Cells{}},
+		{ModelID: 4, Name: "delta", Family: "", ParamCount: p(2e6), Cells: Cells{{Key: KeyV2, Value: 0.5}}},
 	}
 	b := &Board{Columns: []Column{{Key: KeyV2}}, Rows: rows}
 	ids := func(v View) []int64 {

@@ -39,7 +39,7 @@ func TestRebuildMatchesBuild(t *testing.T) {
 	m := snap.Models
 	last := 0
 	for i, r := range prev.Rows {
-		if cell := r.Cells[leaderboard.KeyV1]; cell != nil && cell.Rank > prev.Rows[last].Cells[leaderboard.KeyV1].Rank {
+		if cell := r.Cells.Get(leaderboard.KeyV1); cell != nil && cell.Rank > prev.Rows[last].Cells.Get(leaderboard.KeyV1).Rank {
 			last = i
 		}
 	}
@@ -110,14 +110,14 @@ func TestRebuildMatchesBuild(t *testing.T) {
 		}
 		return bd.Rows[i]
 	}
-	if p := row(got, a.ModelID).Cells[leaderboard.KeyV1].Place; p != (leaderboard.Place{Rank: 1}) {
+	if p := row(got, a.ModelID).Cells.Get(leaderboard.KeyV1).Place; p != (leaderboard.Place{Rank: 1}) {
 		t.Errorf("raised model's rsa-paper-v1 place %+v, want rank 1 untied", p)
 	}
-	if before, after := row(prev, a.ModelID).Cells[leaderboard.KeyV1].Rank, row(got, a.ModelID).Cells[leaderboard.KeyV1].Rank; before < 100 || after != 1 {
+	if before, after := row(prev, a.ModelID).Cells.Get(leaderboard.KeyV1).Rank, row(got, a.ModelID).Cells.Get(leaderboard.KeyV1).Rank; before < 100 || after != 1 {
 		t.Errorf("raised model's rank %d → %d, want from rank 100 or below to 1", before, after)
 	}
-	if !row(got, b.ModelID).Cells[leaderboard.KeyV1].Tied || row(got, b.ModelID).Cells[leaderboard.KeyV1].Rank != row(got, c.ModelID).Cells[leaderboard.KeyV1].Rank {
-		t.Errorf("models with equal rsa-paper-v1 values not tied: %+v, %+v", row(got, b.ModelID).Cells[leaderboard.KeyV1].Place, row(got, c.ModelID).Cells[leaderboard.KeyV1].Place)
+	if !row(got, b.ModelID).Cells.Get(leaderboard.KeyV1).Tied || row(got, b.ModelID).Cells.Get(leaderboard.KeyV1).Rank != row(got, c.ModelID).Cells.Get(leaderboard.KeyV1).Rank {
+		t.Errorf("models with equal rsa-paper-v1 values not tied: %+v, %+v", row(got, b.ModelID).Cells.Get(leaderboard.KeyV1).Place, row(got, c.ModelID).Cells.Get(leaderboard.KeyV1).Place)
 	}
 	if len(got.Rows) != len(prev.Rows) || row(got, newID).Name != "Arrival" {
 		t.Errorf("%d rows (want %d) or no arrival", len(got.Rows), len(prev.Rows))

@@ -149,3 +149,46 @@ func TestStampFlightCancel(t *testing.T) {
 		t.Errorf("after the failed read: %+v, %v; want a fresh read", p, err)
 	}
 }
+
+// TestStampFlightPaced checks the pacing: back-to-back callers get reads
+// that start at least the interval apart, each still started after its
+// caller arrived, and a lone caller after a pause reads at once.
+func TestStampFlightPaced(t *testing.T) {
+	const interval = 30 * time.Millisecond
+	f := stampFlight{interval: interval}
+	var mu sync.Mutex
+	var starts []time.Time
+	read := func(context.Context) (stampParts, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		starts = append(starts, time.Now())
+		return stampParts{Subs: int64(len(starts))}, nil
+	}
+	ctx := context.Background()
+	for i := range 4 {
+		arrived := time.Now()
+		p, err := f.do(ctx, read)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		got := starts[p.Subs-1]
+		mu.Unlock()
+		if got.Before(arrived) {
+			t.Errorf("call %d: read started %s before the caller arrived", i, arrived.Sub(got))
+		}
+	}
+	for i := 1; i < len(starts); i++ {
+		if d := starts[i].Sub(starts[i-1]); d < interval {
+			t.Errorf("reads %d and %d started %s apart, want ≥ %s", i-1, i, d, interval)
+		}
+	}
+	time.Sleep(2 * interval)
+	t0 := time.Now()
+	if _, err := f.do(ctx, read); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(t0); d >= interval {
+		t.Errorf("a lone caller after a pause waited %s, want no pacing wait", d)
+	}
+}

@@ -58,7 +58,7 @@ func (b *Board) DefaultSort() string {
 	}
 	for _, c := range b.Columns {
 		for _, r := range b.Rows {
-			if r.Cells[c.Key] != nil {
+			if r.Cells.Get(c.Key) != nil {
 				return c.Key
 			}
 		}
@@ -297,7 +297,7 @@ func sortValue(r Row, key string) (float64, bool) {
 		}
 		return r.Aggregate.Value, true
 	}
-	c := r.Cells[key]
+	c := r.Cells.Get(key)
 	if c == nil {
 		return 0, false
 	}

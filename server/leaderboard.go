@@ -536,7 +536,7 @@ func (h *boardPages) boardPageOf(v leaderboard.View, path string) boardPage {
 			rv.Rank, rv.Tied = leaderboard.RankText(r.Aggregate.Place), r.Aggregate.Tied
 		}
 		for _, c := range v.Columns {
-			rv.Cells = append(rv.Cells, cellOf(r.Cells[c.Key]))
+			rv.Cells = append(rv.Cells, cellOf(r.Cells.Get(c.Key)))
 		}
 		p.Rows = append(p.Rows, rv)
 	}

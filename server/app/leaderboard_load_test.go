@@ -65,7 +65,8 @@ func loadEnv(name string, def int) int {
 // embedded SQLite in a temporary data directory, no job runner, log level
 // warn), seeds WHISKERBENCH_LOADTEST_MODELS public models (default 10 000)
 // in bulk, then runs wrk with 100 connections on 2 threads for
-// WHISKERBENCH_LOADTEST_SECONDS (default 20) against each URL: once on a
+// WHISKERBENCH_LOADTEST_SECONDS (default 20) against each URL (or the
+// comma-separated paths in WHISKERBENCH_LOADTEST_PATHS): once on a
 // quiet board, once while a new scored model arrives every second. During
 // arrivals a probe client records the time from each arrival's commit to
 // the first response of that URL that contains it. wrk sends
@@ -119,6 +120,9 @@ func TestLoadLeaderboard(t *testing.T) {
 		"/api/v1/leaderboard",
 		"/leaderboard?family=ConvRNN&objective=supervised&sort=rsa-v2&dir=desc",
 		"/api/v1/leaderboard?family=ConvRNN&objective=supervised&sort=rsa-v2&dir=desc",
+	}
+	if only := os.Getenv("WHISKERBENCH_LOADTEST_PATHS"); only != "" {
+		paths = strings.Split(only, ",")
 	}
 	for _, p := range paths {
 		start := time.Now()
