@@ -32,6 +32,14 @@ type Service struct {
 	building map[string]*build // boards being built, by stamp
 
 	stamps stampFlight // concurrent stamp reads, coalesced
+	last   buildInfo   // how the latest board was built
+}
+
+// buildInfo says how a board was built: from a full read, or from the
+// previous board and the models that changed.
+type buildInfo struct {
+	incremental bool
+	changed     int
 }
 
 // build is one board being built; the requests that want its stamp wait
@@ -327,6 +335,7 @@ func (s *Service) build(ctx context.Context, stamp string, parts stampParts, old
 			return nil, Snapshot{}, err
 		}
 		if ok {
+			s.noteBuild(buildInfo{incremental: true, changed: len(changed)})
 			return Rebuild(oldBoard, snap, changed), snap, nil
 		}
 	}
@@ -334,5 +343,12 @@ func (s *Service) build(ctx context.Context, stamp string, parts stampParts, old
 	if err != nil {
 		return nil, Snapshot{}, err
 	}
+	s.noteBuild(buildInfo{changed: len(snap.Models)})
 	return Build(snap), snap, nil
+}
+
+func (s *Service) noteBuild(b buildInfo) {
+	s.mu.Lock()
+	s.last = b
+	s.mu.Unlock()
 }

@@ -270,12 +270,20 @@ func (v View) PageRows() []Row {
 // either direction; equal values fall back to the name, then the model id.
 func (b *Board) View(q Query) View {
 	rows := make([]Row, 0, len(b.Rows))
-	for _, r := range b.Rows {
-		if q.Match(r) {
-			rows = append(rows, r)
+	if order := b.sortOrder(q.Sort, q.Desc); order != nil {
+		for _, i := range order {
+			if q.Match(b.Rows[i]) {
+				rows = append(rows, b.Rows[i])
+			}
 		}
+	} else {
+		for _, r := range b.Rows {
+			if q.Match(r) {
+				rows = append(rows, r)
+			}
+		}
+		SortRows(rows, q.Sort, q.Desc)
 	}
-	SortRows(rows, q.Sort, q.Desc)
 	pages := 1
 	if q.PerPage > 0 && len(rows) > q.PerPage {
 		pages = (len(rows) + q.PerPage - 1) / q.PerPage
@@ -398,4 +406,71 @@ func cmpInt64(a, b int64) int {
 		return 1
 	}
 	return 0
+}
+
+// sortOrder returns the row indices in the order SortRows gives on a score
+// column or the aggregate, read off the column's ranked order (Board.orders)
+// instead of sorting every row: the unranked cells (older versions) are
+// merged in, equal values put in name order, and missing ones appended.
+// It returns nil for other keys, or a board built without orders.
+func (b *Board) sortOrder(key string, desc bool) []int32 {
+	k := len(b.Columns)
+	if len(b.orders) != k+1 {
+		return nil
+	}
+	ri := k
+	if key != KeyAggregate {
+		ri = slices.IndexFunc(b.Columns, func(c Column) bool { return c.Key == key })
+		if ri < 0 {
+			return nil
+		}
+	}
+	cell := func(i int32) *Cell {
+		if ri == k {
+			return b.Rows[i].Aggregate
+		}
+		return b.Rows[i].Cells.Get(key)
+	}
+	var extra, missing []int32
+	for i := range b.Rows {
+		switch c := cell(int32(i)); {
+		case c == nil:
+			missing = append(missing, int32(i))
+		case !ranked(c):
+			extra = append(extra, int32(i))
+		}
+	}
+	byValue := func(a, c int32) int { return -cmpFloat(cell(a).Value, cell(c).Value) } // highest first
+	byName := func(a, c int32) int {
+		if d := strings.Compare(b.Rows[a].Name, b.Rows[c].Name); d != 0 {
+			return d
+		}
+		return cmpInt64(b.Rows[a].ModelID, b.Rows[c].ModelID)
+	}
+	slices.SortFunc(extra, byValue)
+	order := make([]int32, 0, len(b.Rows))
+	e := 0
+	for _, i := range b.orders[ri] {
+		for e < len(extra) && byValue(extra[e], i) < 0 {
+			order = append(order, extra[e])
+			e++
+		}
+		order = append(order, i)
+	}
+	order = append(order, extra[e:]...)
+	if !desc {
+		slices.Reverse(order)
+	}
+	for lo := 0; lo < len(order); {
+		hi := lo + 1
+		for hi < len(order) && cell(order[hi]).Value == cell(order[lo]).Value {
+			hi++
+		}
+		if hi-lo > 1 {
+			slices.SortFunc(order[lo:hi], byName)
+		}
+		lo = hi
+	}
+	slices.SortFunc(missing, byName)
+	return append(order, missing...)
 }
