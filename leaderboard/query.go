@@ -79,7 +79,7 @@ func (s *Service) Stamp(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return p.digest(), nil
+	return p.Stamp, nil
 }
 
 // stampParts are the figures the stamp digests.
@@ -94,6 +94,10 @@ type stampParts struct {
 	Hidden     int64  `gorm:"column:hidden"`
 	Changes    int64  `gorm:"column:changes"`
 	Rescored   int64  `gorm:"column:rescored"`
+
+	// Stamp is digest(), computed once per read: every request that shares
+	// the read needs it.
+	Stamp string `gorm:"-"`
 }
 
 func (p stampParts) digest() string {
@@ -132,6 +136,7 @@ func (s *Service) readStampParts(ctx context.Context) (stampParts, error) {
 	if err != nil {
 		return stampParts{}, fmt.Errorf("leaderboard stamp: %w", err)
 	}
+	row.Stamp = row.digest()
 	return row, nil
 }
 
@@ -293,7 +298,7 @@ func (s *Service) Board(ctx context.Context) (*Board, error) {
 	if err != nil {
 		return nil, err
 	}
-	stamp := parts.digest()
+	stamp := parts.Stamp
 	s.mu.Lock()
 	if b := s.board; b != nil && b.Stamp == stamp {
 		s.mu.Unlock()
