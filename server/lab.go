@@ -113,7 +113,11 @@ func (s *Server) signin(c *gin.Context) {
 		s.renderSignin(c, http.StatusUnauthorized, "That token was not accepted: "+msg+".")
 		return
 	}
-	id, _ := s.sessions.create(p.TokenID)
+	id, err := s.startSession(c.Request.Context(), p.TokenID)
+	if err != nil {
+		s.labFail(c, err)
+		return
+	}
 	setCookie(c, signinCookie, "", -1)
 	setCookie(c, sessionCookie, id, int(sessionTTL.Seconds()))
 	c.Redirect(http.StatusSeeOther, "/lab")
@@ -124,7 +128,10 @@ func (s *Server) signout(c *gin.Context) {
 		return
 	}
 	cookie, _ := c.Cookie(sessionCookie)
-	s.sessions.delete(cookie)
+	if err := s.accounts.EndSession(c.Request.Context(), sessionKey(cookie)); err != nil {
+		s.labFail(c, err)
+		return
+	}
 	setCookie(c, sessionCookie, "", -1)
 	c.Redirect(http.StatusSeeOther, "/")
 }

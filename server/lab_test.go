@@ -216,6 +216,43 @@ func TestLabSignIn(t *testing.T) {
 	}
 }
 
+// Sessions live in the database: a lab signed in on one server is still
+// signed in on a new server over the same database (a restart), with the
+// same CSRF token, and signing out there ends it everywhere.
+func TestLabSessionSurvivesRestart(t *testing.T) {
+	site := startLabSite(t)
+	c := browser(t)
+	csrf := signIn(t, site, c, site.tokA)
+	srv, err := server.New(server.Deps{Accounts: accounts.New(site.st.DB), Submissions: site.subs, DB: site.st, Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	restarted := httptest.NewServer(srv)
+	t.Cleanup(restarted.Close)
+	// The cookie jar holds the first server's cookie; hand it to the second.
+	first, _ := url.Parse(site.url)
+	second, _ := url.Parse(restarted.URL)
+	c.Jar.SetCookies(second, c.Jar.Cookies(first))
+	r, page := browse(t, c, restarted.URL+"/lab")
+	if r.StatusCode != http.StatusOK || !strings.Contains(page, "Lab A") {
+		t.Fatalf("after a restart /lab answered %d; want the signed-in page", r.StatusCode)
+	}
+	if got := csrfOf(t, page); got != csrf {
+		t.Errorf("after a restart the session's CSRF token changed")
+	}
+	if r, _ := postForm(t, c, restarted.URL+"/signout", url.Values{"csrf": {csrf}}); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", r.StatusCode)
+	}
+	c.Jar.SetCookies(first, c.Jar.Cookies(second))
+	replay := browser(t)
+	replay.Jar.SetCookies(first, c.Jar.Cookies(first))
+	for _, u := range []string{site.url, restarted.URL} {
+		if r, _ := browse(t, replay, u+"/lab"); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("%s: a signed-out session still opens /lab: %d", u, r.StatusCode)
+		}
+	}
+}
+
 // neuralNPZ is an activations archive with one neural layer of rows×8.
 func neuralNPZ(t *testing.T, rows int) []byte {
 	a := ndarray.Zeros32(rows, 8)

@@ -46,7 +46,6 @@ type Server struct {
 	metrics  *Metrics
 	pages    *template.Template
 	version  string
-	sessions *sessionStore
 	lb       *leaderboard.Service
 }
 
@@ -73,7 +72,6 @@ func New(d Deps) (*Server, error) {
 		metrics:  NewMetrics(),
 		pages:    pages,
 		version:  d.Version,
-		sessions: newSessionStore(),
 		lb:       d.Leaderboard,
 	}
 	e := s.engine

@@ -1,13 +1,14 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,18 +17,19 @@ import (
 )
 
 // Browser sessions. A lab signs in by pasting its API token; the server
-// checks it, then keeps a session in memory under a random id that only
-// the HttpOnly cookie holds (the token is never stored, put in a cookie
-// or in a URL). Every request re-reads the token by id, so revoking the
-// token ends its sessions. Forms that change state carry the session's
-// CSRF token in a hidden field; the sign-in form, before any session,
-// carries a random value that must equal its own cookie's.
+// checks it, then stores a session (accounts.StartSession, in the
+// database, so a restart or another server keeps it) under the SHA-256 of
+// a random id that only the HttpOnly cookie holds (the token is never
+// stored, put in a cookie or in a URL). Every request re-reads the token
+// by id, so revoking the token ends its sessions. Forms that change state
+// carry the session's CSRF token in a hidden field; the sign-in form,
+// before any session, carries a random value that must equal its own
+// cookie's.
 const (
 	sessionCookie = "wb_session"
 	signinCookie  = "wb_signin"
 	csrfField     = "csrf"
 	sessionTTL    = 12 * time.Hour
-	maxSessions   = 10000
 	ctxSession    = "whiskerbench.session"
 )
 
@@ -36,17 +38,6 @@ type session struct {
 	TokenID int64
 	CSRF    string
 	Expires time.Time
-}
-
-// sessionStore holds sessions under the SHA-256 of their cookie value.
-type sessionStore struct {
-	mu   sync.Mutex
-	byID map[string]session
-	now  func() time.Time
-}
-
-func newSessionStore() *sessionStore {
-	return &sessionStore{byID: map[string]session{}, now: time.Now}
 }
 
 // randomToken returns 32 random bytes, base64url.
@@ -61,51 +52,26 @@ func sessionKey(cookie string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// create starts a session for a token and returns its cookie value.
-func (st *sessionStore) create(tokenID int64) (string, session) {
+// startSession stores a new session for a token and returns its cookie
+// value.
+func (s *Server) startSession(ctx context.Context, tokenID int64) (string, error) {
 	id := randomToken()
-	s := session{TokenID: tokenID, CSRF: randomToken(), Expires: st.now().Add(sessionTTL)}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if len(st.byID) >= maxSessions {
-		now := st.now()
-		for k, v := range st.byID {
-			if now.After(v.Expires) {
-				delete(st.byID, k)
-			}
-		}
-		// Still full: drop arbitrary sessions (they sign in again).
-		for k := range st.byID {
-			if len(st.byID) < maxSessions {
-				break
-			}
-			delete(st.byID, k)
-		}
+	if _, err := s.accounts.StartSession(ctx, sessionKey(id), tokenID, randomToken(), sessionTTL); err != nil {
+		return "", err
 	}
-	st.byID[sessionKey(id)] = s
-	return id, s
+	return id, nil
 }
 
-// get returns the live session of a cookie value.
-func (st *sessionStore) get(cookie string) (session, bool) {
+// session returns the live session of a cookie value.
+func (s *Server) session(ctx context.Context, cookie string) (session, error) {
 	if cookie == "" {
-		return session{}, false
+		return session{}, accounts.ErrNoSession
 	}
-	k := sessionKey(cookie)
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	s, ok := st.byID[k]
-	if ok && st.now().After(s.Expires) {
-		delete(st.byID, k)
-		return session{}, false
+	bs, err := s.accounts.Session(ctx, sessionKey(cookie))
+	if err != nil {
+		return session{}, err
 	}
-	return s, ok
-}
-
-func (st *sessionStore) delete(cookie string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	delete(st.byID, sessionKey(cookie))
+	return session{TokenID: bs.TokenID, CSRF: bs.CSRF, Expires: bs.ExpiresAt}, nil
 }
 
 // setCookie writes an HttpOnly, SameSite=Strict cookie, Secure over TLS;
@@ -129,14 +95,20 @@ type browserSession struct {
 // currentSession resolves the session cookie; a revoked token ends the
 // session.
 func (s *Server) currentSession(c *gin.Context) (browserSession, bool) {
+	ctx := c.Request.Context()
 	cookie, _ := c.Cookie(sessionCookie)
-	sess, ok := s.sessions.get(cookie)
-	if !ok {
+	sess, err := s.session(ctx, cookie)
+	if err != nil {
+		if !errors.Is(err, accounts.ErrNoSession) {
+			s.logger.ErrorContext(ctx, "read session", "request_id", requestID(c), "err", err)
+		}
 		return browserSession{}, false
 	}
-	p, err := s.accounts.TokenPrincipal(c.Request.Context(), sess.TokenID)
+	p, err := s.accounts.TokenPrincipal(ctx, sess.TokenID)
 	if err != nil {
-		s.sessions.delete(cookie)
+		if err := s.accounts.EndSession(ctx, sessionKey(cookie)); err != nil {
+			s.logger.ErrorContext(ctx, "end session", "request_id", requestID(c), "err", err)
+		}
 		return browserSession{}, false
 	}
 	return browserSession{session: sess, Principal: p}, true

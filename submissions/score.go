@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -66,14 +67,46 @@ func (s *Service) Rescore(ctx context.Context, id int64, progress func(float64))
 	return s.score(ctx, sub, true, progress)
 }
 
+// maxVersionRaces is how many times score starts again because the
+// current benchmark versions changed while it ran.
+const maxVersionRaces = 3
+
 // score computes and writes sub's scores on the current benchmarks and
-// marks it scored.
+// marks it scored. When the current versions change while it runs (a new
+// version registered), it scores again on them: the change's re-scoring
+// list was taken from the submissions scored at the time, which this one
+// may not have been yet.
 func (s *Service) score(ctx context.Context, sub Submission, rescore bool, progress func(float64)) error {
-	id := sub.ID
 	cur, err := s.catalog.Current(ctx)
 	if err != nil {
 		return err
 	}
+	for race := 0; ; race++ {
+		if err := s.scoreOn(ctx, sub, cur, rescore, progress); err != nil {
+			return err
+		}
+		now, err := s.catalog.Current(ctx)
+		if err != nil {
+			return err
+		}
+		if sameVersions(cur, now) || race == maxVersionRaces {
+			return nil
+		}
+		s.log.InfoContext(ctx, "benchmark versions changed while scoring: scoring again on the new ones", "submission", sub.ID)
+		cur, rescore = now, true
+	}
+}
+
+// sameVersions reports whether two lists of current benchmarks name the
+// same versions.
+func sameVersions(a, b []catalog.Benchmark) bool {
+	return slices.EqualFunc(a, b, func(x, y catalog.Benchmark) bool { return x.ID == y.ID })
+}
+
+// scoreOn scores sub on the benchmark versions cur.
+func (s *Service) scoreOn(ctx context.Context, sub Submission, cur []catalog.Benchmark, rescore bool, progress func(float64)) error {
+	id := sub.ID
+	var err error
 	var (
 		f      blobs.File
 		layers intake.Layers

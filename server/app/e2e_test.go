@@ -357,6 +357,35 @@ func TestSubmissionEndToEnd(t *testing.T) {
 			if before == 0 || after != before {
 				t.Errorf("re-running the scoring job: %d score rows, had %d", after, before)
 			}
+			// A benchmark version registered while the job scores (after the
+			// versions were read, before the scores are written): the change's
+			// re-scoring list, taken from the scored submissions, misses this
+			// one, so the job itself scores again on the new version.
+			r.Store().DB.Model(&submissions.Submission{}).Where("id = ?", id).Update("status", submissions.StatusRunning)
+			var raced int64
+			registered := false
+			err = svc.Score(ctx, id, func(float64) {
+				if registered {
+					return
+				}
+				registered = true
+				spec := *b.neuralSpec
+				spec.ScorerVersion = catalog.NeuralScorer + "-race"
+				spec.Seal()
+				nb2, err := cat.Register(ctx, b.neuralDir, &spec, b.neuralFig)
+				if err != nil {
+					t.Error(err)
+				}
+				raced = nb2.ID
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var onNew int64
+			r.Store().DB.Model(&submissions.Score{}).Where("submission_id = ? AND benchmark_id = ? AND layer = ''", id, raced).Count(&onNew)
+			if raced == 0 || onNew == 0 {
+				t.Errorf("a version registered while scoring: %d model-level scores on it (benchmark %d), want the submission scored on it", onNew, raced)
+			}
 			// A byte-identical re-upload is recognised, not scored again.
 			status, again, _ := postUpload(t, r.URL(), tokA, map[string]string{"kind": "activations", "card": card}, file)
 			if status != http.StatusOK || again["recognised"] != true || int64(again["id"].(float64)) != id {
