@@ -27,10 +27,13 @@ type LegendItem struct {
 	Class, Label string
 }
 
-// Tick is an axis tick at a pixel position.
+// Tick is an axis tick at a pixel position. A slanted tick's label is
+// drawn rotated (x ticks whose labels would overlap).
 type Tick struct {
-	Pos   float64
-	Label string
+	Pos     float64
+	Label   string
+	Slanted bool
+	Y       float64 // a slanted label's anchor (its end), rotated about
 }
 
 // Band is a horizontal band between two pixel rows.
@@ -302,9 +305,7 @@ func LayerPlot(layers []string, first, second map[string]*LayerValue, firstName,
 		}
 		return p.Left + 20 + float64(i)*(p.Right-p.Left-40)/float64(n-1)
 	}
-	for i, l := range layers {
-		p.XTicks = append(p.XTicks, Tick{Pos: xAt(i), Label: l})
-	}
+	p.XTicks, p.Height = layerTicks(layers, xAt, p.Bottom, p.Height)
 	for k, m := range []map[string]*LayerValue{first, second} {
 		name, class := firstName, "s1"
 		if k == 1 {
@@ -342,3 +343,65 @@ func (p Plot) PlotHeight() float64 { return p.Bottom - p.Top }
 
 // Height is the band's height in pixels.
 func (b Band) Height() float64 { return b.Y1 - b.Y0 }
+
+// Tick label geometry, in pixels at the tick font size (11 px): a
+// character's mean width, the gap wanted between labels, a label's
+// height, and the slant of labels that would overlap upright.
+const (
+	tickCharW   = 6.6
+	tickGap     = 6.0
+	tickHeight  = 13.0
+	tickSlant   = 40.0 // degrees
+	tickSpace   = 16.0 // from the axis to a label's baseline
+	axisLabelUp = 30.0 // room under the labels for the axis label
+)
+
+// layerTicks places one x tick per layer at xAt(i). Labels that would
+// overlap upright are slanted; when even slanted ones would (they need a
+// label height apart), only every k-th layer is labelled, the first and
+// the last always. It returns the ticks and the chart height that fits
+// them, at least height.
+func layerTicks(layers []string, xAt func(int) float64, bottom, height float64) ([]Tick, float64) {
+	n := len(layers)
+	widest := 0.0
+	for _, l := range layers {
+		widest = max(widest, float64(len([]rune(l)))*tickCharW)
+	}
+	spacing := math.Inf(1)
+	if n > 1 {
+		spacing = xAt(1) - xAt(0)
+	}
+	slanted := widest+tickGap > spacing
+	every := 1
+	if slanted {
+		// Slanted labels stand side by side a label height apart, measured
+		// across the slant.
+		need := tickHeight / math.Sin(tickSlant*math.Pi/180)
+		every = max(1, int(math.Ceil(need/spacing)))
+	}
+	// Every k-th layer, and the last; the multiple of k just before the
+	// last is dropped when it would stand closer to it than k layers.
+	var shown []int
+	for i := 0; i < n; i += every {
+		shown = append(shown, i)
+	}
+	if last := n - 1; n > 0 && shown[len(shown)-1] != last {
+		if len(shown) > 1 && last-shown[len(shown)-1] < every {
+			shown = shown[:len(shown)-1]
+		}
+		shown = append(shown, last)
+	}
+	ticks := make([]Tick, 0, len(shown))
+	for _, i := range shown {
+		t := Tick{Pos: xAt(i), Label: layers[i], Slanted: slanted}
+		if slanted {
+			t.Y = bottom + tickSpace - 4
+		}
+		ticks = append(ticks, t)
+	}
+	if slanted {
+		drop := widest * math.Sin(tickSlant*math.Pi/180)
+		height = max(height, bottom+tickSpace+drop+axisLabelUp)
+	}
+	return ticks, math.Ceil(height)
+}
