@@ -102,6 +102,9 @@ type NeuralOptions struct {
 // simulated stimuli and the given neural source.
 func BuildNeural(ctx context.Context, root string, src NeuralSource, o NeuralOptions) (string, *Spec, error) {
 	params := NeuralParams(src)
+	if dir, spec, ok := installed(root, BarrelCortex, params, o.ScorerVersion); ok {
+		return dir, spec, nil
+	}
 	build := filepath.Join(root, BarrelCortex, "build-"+paramsKey(params))
 	if err := os.MkdirAll(build, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create %s: %w", build, err)

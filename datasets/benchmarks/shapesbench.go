@@ -48,6 +48,9 @@ func ShapesParams(o ShapesOptions) map[string]string {
 // the version directory and its spec.
 func BuildShapes(ctx context.Context, root string, o ShapesOptions) (string, *Spec, error) {
 	params := ShapesParams(o)
+	if dir, spec, ok := installed(root, TactileShapes, params, o.ScorerVersion); ok {
+		return dir, spec, nil
+	}
 	build := filepath.Join(root, TactileShapes, "build-"+paramsKey(params))
 	if err := os.MkdirAll(build, 0o755); err != nil {
 		return "", nil, fmt.Errorf("create %s: %w", build, err)

@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/whiskerbench/whiskerbench/datasets/tactile"
 )
@@ -161,10 +163,17 @@ func finish(root string, spec *Spec, buildDir string) (string, error) {
 	}
 	final := filepath.Join(root, spec.Name, spec.Version)
 	if _, err := os.Stat(filepath.Join(final, SpecFile)); err == nil {
-		if err := os.RemoveAll(buildDir); err != nil {
-			return "", fmt.Errorf("remove build directory: %w", err)
+		if _, err := ReadSpec(final, true); err == nil {
+			if err := os.RemoveAll(buildDir); err != nil {
+				return "", fmt.Errorf("remove build directory: %w", err)
+			}
+			return final, nil
 		}
-		return final, nil
+		// The installed copy changed on disk: keep it aside, install this one.
+		aside := fmt.Sprintf("%s.changed-%d", final, time.Now().Unix())
+		if err := os.Rename(final, aside); err != nil {
+			return "", fmt.Errorf("move aside the changed copy of %s %s: %w", spec.Name, spec.Version, err)
+		}
 	}
 	if err := os.Rename(buildDir, final); err != nil {
 		return "", fmt.Errorf("install benchmark %s %s: %w", spec.Name, spec.Version, err)
@@ -186,4 +195,32 @@ func paramsKey(params map[string]string) string {
 	}
 	h := sha256.Sum256([]byte(sb.String()))
 	return hex.EncodeToString(h[:6])
+}
+
+// installed finds a version of benchmark name already installed under
+// root that was built with params and scorer: its spec records them and
+// every file is present with its recorded digest. Builds start with it, so
+// a catalogue that lost its registration (a new database over an old data
+// directory) registers the installed version instead of simulating it
+// again.
+func installed(root, name string, params map[string]string, scorer string) (string, *Spec, bool) {
+	entries, err := os.ReadDir(filepath.Join(root, name))
+	if err != nil {
+		return "", nil, false
+	}
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), "build-") {
+			continue
+		}
+		dir := filepath.Join(root, name, e.Name())
+		s, err := ReadSpec(dir, false)
+		if err != nil || s.Name != name || s.Version != e.Name() || s.ScorerVersion != scorer || !maps.Equal(s.Params, params) {
+			continue
+		}
+		if _, err := ReadSpec(dir, true); err != nil {
+			continue // changed on disk: build it anew
+		}
+		return dir, s, true
+	}
+	return "", nil, false
 }
