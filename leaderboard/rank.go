@@ -54,26 +54,15 @@ func Rank(entries []Entry) []Place {
 		return cmp.Compare(a, b)
 	})
 	out := make([]Place, len(entries))
-	for k, p := range placesInOrder(idx, func(i int) Entry { return entries[i] }) {
-		out[idx[k]] = p
-	}
-	return out
-}
-
-// placesInOrder gives the entries of a ranked order, highest first, their
-// places by position: an entry starts a new tie group unless it is in the
-// same group as the one above it (sameGroup), and a group takes the rank
-// of its first member.
-func placesInOrder[I int | int32](order []I, entry func(I) Entry) []Place {
-	out := make([]Place, len(order))
 	groupStart := 0
-	for k, i := range order {
-		if k > 0 && !sameGroup(entry(order[k-1]), entry(i)) {
+	for k, i := range idx {
+		if k > 0 && !sameGroup(entries[idx[k-1]], entries[i]) {
 			groupStart = k
 		}
-		out[k].Rank = groupStart + 1
-		if k > 0 && out[k-1].Rank == out[k].Rank {
-			out[k].Tied, out[k-1].Tied = true, true
+		out[i].Rank = groupStart + 1
+		if k > 0 && out[idx[k-1]].Rank == out[i].Rank {
+			out[i].Tied = true
+			out[idx[k-1]].Tied = true
 		}
 	}
 	return out
