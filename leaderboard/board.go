@@ -297,8 +297,11 @@ func Build(s Snapshot) *Board { return assemble(nil, s, nil) }
 // and scores differ from s only for the model ids in changed. The rows of
 // the other models are copied from prev (cells and all, so prev is never
 // written: requests may still be reading it) instead of being computed
-// again; the ranks, which any new score can move, are computed over every
-// row. A nil prev, or one with other columns, builds from scratch.
+// again. The ranks, which any new score can move, are placed again over
+// every row, but only the changed rows are sorted: they are merged into
+// each column's ranked order from prev (rankColumn); the filters' options
+// are prev's counts with the changed rows taken out and put back. A nil
+// prev, or one with other columns, builds from scratch.
 func Rebuild(prev *Board, s Snapshot, changed map[int64]bool) *Board {
 	return assemble(prev, s, changed)
 }
