@@ -373,20 +373,20 @@ func layerTicks(layers []string, xAt func(int) float64, bottom, height float64) 
 	}
 	slanted := widest+tickGap > spacing
 	every := 1
+	// Slanted labels stand side by side a label height apart, measured
+	// across the slant.
+	need := tickHeight / math.Sin(tickSlant*math.Pi/180)
 	if slanted {
-		// Slanted labels stand side by side a label height apart, measured
-		// across the slant.
-		need := tickHeight / math.Sin(tickSlant*math.Pi/180)
 		every = max(1, int(math.Ceil(need/spacing)))
 	}
 	// Every k-th layer, and the last; the multiple of k just before the
-	// last is dropped when it would stand closer to it than k layers.
+	// last is dropped when it would stand too close to it.
 	var shown []int
 	for i := 0; i < n; i += every {
 		shown = append(shown, i)
 	}
 	if last := n - 1; n > 0 && shown[len(shown)-1] != last {
-		if len(shown) > 1 && last-shown[len(shown)-1] < every {
+		if len(shown) > 1 && float64(last-shown[len(shown)-1])*spacing < need {
 			shown = shown[:len(shown)-1]
 		}
 		shown = append(shown, last)

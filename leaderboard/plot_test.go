@@ -31,6 +31,15 @@ func TestLayerTicks(t *testing.T) {
 		// 60 layers 10.0 px apart; slanted labels need 13 / sin 40° = 20.2 px,
 		// so every 3rd: 0, 3, …, 57 (20 labels), and 59.
 		{"many", names(60, "l%02d"), true, 20},
+		// 61 layers 9.87 px apart: every 3rd, 0 … 60 (21 labels); the last
+		// is a multiple itself.
+		{"many, last on the grid", names(61, "l%02d"), true, 21},
+		// 59 layers 10.2 px apart: every 2nd would be 20.4 px ≥ 20.2, so 0,
+		// 2, …, 56 and 58 (30 labels).
+		{"many, 2nd fits", names(59, "l%02d"), true, 30},
+		// 62 layers 9.70 px apart: every 3rd, 0 … 60 (21 labels), then 61
+		// is 9.7 px from 60, too close: 60 gives way to 61.
+		{"many, last too close", names(62, "l%02d"), true, 21},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
